@@ -1,0 +1,96 @@
+//! The signed header for the origin, `Lti-Jwt-Assertion`: a short-lived
+//! RS256 JWT carrying every claim of the verified id_token under `lti`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::jws;
+use crate::keys::SigningKey;
+use crate::login::random_token;
+use crate::ports::{Crypto, Rng};
+
+/// The header name (HTTP header names are case-insensitive).
+pub const HEADER: &str = "Lti-Jwt-Assertion";
+/// Seconds an assertion stays valid; the interface allows at most 300.
+pub const TTL: u64 = 300;
+
+/// The claims of an assertion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssertionClaims {
+    pub iss: String,
+    pub aud: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    pub lti: Map<String, Value>,
+}
+
+/// Who issues assertions and for whom.
+#[derive(Debug, Clone)]
+pub struct AssertionConfig {
+    /// The worker's base URL.
+    pub issuer: String,
+    /// `ASSERTION_AUDIENCE`, by default `ORIGIN_URL`.
+    pub audience: String,
+}
+
+/// Signs a fresh assertion for the launch claims `lti`.
+pub async fn issue_assertion(
+    crypto: &impl Crypto,
+    key: &SigningKey,
+    config: &AssertionConfig,
+    lti: &Map<String, Value>,
+    rng: &dyn Rng,
+    now: u64,
+) -> Result<String> {
+    let claims = AssertionClaims {
+        iss: config.issuer.clone(),
+        aud: config.audience.clone(),
+        iat: now,
+        exp: now + TTL,
+        jti: random_token(rng),
+        sub: lti.get("sub").and_then(Value::as_str).map(str::to_owned),
+        lti: lti.clone(),
+    };
+    jws::sign_rs256(crypto, key, &claims).await
+}
+
+/// Checks an assertion this worker issued: RS256 with one of `keys`, `iss`,
+/// `aud` and `exp`. Used when the origin calls back with it as a bearer token.
+pub async fn verify_assertion(
+    crypto: &impl Crypto,
+    keys: &[SigningKey],
+    config: &AssertionConfig,
+    token: &str,
+    now: u64,
+) -> Result<AssertionClaims> {
+    let jws = jws::parse(token).map_err(|_| Error::InvalidAssertion("malformed"))?;
+    if jws.header.alg != "RS256" {
+        return Err(Error::InvalidAssertion("algorithm"));
+    }
+    let key = keys
+        .iter()
+        .find(|k| jws.header.kid.as_deref() == Some(k.kid.as_str()))
+        .ok_or(Error::InvalidAssertion("unknown key"))?;
+    if !crypto
+        .verify_rs256(&key.public, jws.signing_input.as_bytes(), &jws.signature)
+        .await?
+    {
+        return Err(Error::InvalidAssertion("signature"));
+    }
+    let claims: AssertionClaims =
+        serde_json::from_slice(&jws.payload).map_err(|_| Error::InvalidAssertion("claims"))?;
+    if claims.iss != config.issuer {
+        return Err(Error::InvalidAssertion("issuer"));
+    }
+    if claims.aud != config.audience {
+        return Err(Error::InvalidAssertion("audience"));
+    }
+    if claims.exp <= now {
+        return Err(Error::InvalidAssertion("expired"));
+    }
+    Ok(claims)
+}

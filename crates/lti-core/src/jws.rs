@@ -1,0 +1,63 @@
+//! Compact JWS signing (RFC 7515 §7.1) over the `Crypto` port, RS256 only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::b64;
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+use crate::ports::Crypto;
+
+/// Signs `claims` with `key`; the header names the key by `kid`.
+pub async fn sign_rs256(
+    crypto: &impl Crypto,
+    key: &SigningKey,
+    claims: &impl Serialize,
+) -> Result<String> {
+    let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "kid": key.kid });
+    let header = serde_json::to_vec(&header).expect("header serializes");
+    let claims = serde_json::to_vec(claims).expect("claims serialize");
+    let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
+    let signature = crypto
+        .sign_rs256(&key.private, signing_input.as_bytes())
+        .await?;
+    Ok(format!("{signing_input}.{}", b64::encode(signature)))
+}
+
+/// The JOSE header fields this tool reads. `jku`, `x5u`, `jwk` and `x5c` are
+/// never followed: keys come only from the registration's `jwks_uri`.
+#[derive(Deserialize)]
+pub struct JoseHeader {
+    pub alg: String,
+    pub kid: Option<String>,
+    pub crit: Option<serde_json::Value>,
+}
+
+/// A compact JWS split into its parts, signature not yet checked.
+pub struct UntrustedJws<'a> {
+    pub header: JoseHeader,
+    pub signing_input: &'a str,
+    pub payload: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// Splits a compact JWS; nothing is verified yet.
+pub fn parse(token: &str) -> Result<UntrustedJws<'_>> {
+    let malformed = |why: &str| Error::MalformedToken(why.to_owned());
+    let structure = jwt_compact::UntrustedToken::new(token)
+        .map_err(|e| Error::MalformedToken(e.to_string()))?;
+    let (signing_input, _) = token
+        .rsplit_once('.')
+        .ok_or_else(|| malformed("no signature"))?;
+    let (header, payload) = signing_input
+        .split_once('.')
+        .ok_or_else(|| malformed("no payload"))?;
+    let header = b64::decode(header).ok_or_else(|| malformed("header is not base64url"))?;
+    let header: JoseHeader =
+        serde_json::from_slice(&header).map_err(|_| malformed("header is not a JOSE header"))?;
+    Ok(UntrustedJws {
+        header,
+        signing_input,
+        payload: b64::decode(payload).ok_or_else(|| malformed("payload is not base64url"))?,
+        signature: structure.signature_bytes().to_vec(),
+    })
+}

@@ -1,0 +1,159 @@
+//! The tool's own signing keys: from a configured secret (PKCS#8 PEM), or
+//! generated on first use and kept in the store, so a bare `wrangler dev` works.
+//! Each key's `kid` is its RFC 7638 thumbprint.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::b64;
+use crate::error::{Error, Result};
+use crate::jwks::RsaPublicJwk;
+use crate::ports::{Crypto, KeyValue, Ports, PrivateKey};
+
+/// Where generated keys live in the store.
+pub const STORE_KEY: &str = "keys:signing";
+
+/// A private key with its public half and `kid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    pub kid: String,
+    pub private: PrivateKey,
+    pub public: RsaPublicJwk,
+}
+
+/// How a key is written down in the store.
+#[derive(Serialize, Deserialize)]
+struct StoredKey {
+    kid: String,
+    pkcs8: String,
+    public: RsaPublicJwk,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredKeys {
+    /// The first key signs; all are published.
+    keys: Vec<StoredKey>,
+}
+
+impl SigningKey {
+    async fn from_private(crypto: &impl Crypto, private: PrivateKey) -> Result<Self> {
+        let mut public = crypto.public_jwk(&private).await?;
+        let kid = thumbprint(&public);
+        public.kid = Some(kid.clone());
+        public.alg = Some("RS256".into());
+        public.use_ = Some("sig".into());
+        Ok(Self {
+            kid,
+            private,
+            public,
+        })
+    }
+
+    fn stored(&self) -> StoredKey {
+        StoredKey {
+            kid: self.kid.clone(),
+            pkcs8: b64::encode(&self.private.0),
+            public: self.public.clone(),
+        }
+    }
+
+    fn from_stored(stored: StoredKey) -> Result<Self> {
+        let der = b64::decode(&stored.pkcs8)
+            .ok_or_else(|| Error::Config("stored key is corrupt".into()))?;
+        Ok(Self {
+            kid: stored.kid,
+            private: PrivateKey(der),
+            public: stored.public,
+        })
+    }
+}
+
+/// RFC 7638 JWK thumbprint of an RSA key.
+pub fn thumbprint(jwk: &RsaPublicJwk) -> String {
+    let canonical = format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, jwk.e, jwk.n);
+    b64::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+pub fn parse_pkcs8_pem(pem: &str) -> Result<PrivateKey> {
+    use base64::Engine;
+    let body = pem
+        .trim()
+        .strip_prefix("-----BEGIN PRIVATE KEY-----")
+        .and_then(|rest| rest.strip_suffix("-----END PRIVATE KEY-----"))
+        .ok_or_else(|| {
+            Error::Config("the private key must be a PKCS#8 PEM (BEGIN PRIVATE KEY)".into())
+        })?;
+    let body: String = body.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map(PrivateKey)
+        .map_err(|_| Error::Config("the private key PEM is not valid base64".into()))
+}
+
+/// The tool's keys: the first signs, all are published in its JWKS.
+pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
+    ports: &Ports<'_, K, H, C>,
+    configured_pem: Option<&str>,
+) -> Result<Vec<SigningKey>> {
+    let store = ports.cached_store();
+    if let Some(pem) = configured_pem {
+        // Deriving the public half costs crypto work: remember it per isolate.
+        let cache_key = format!(
+            "keys:configured:{}",
+            b64::encode(Sha256::digest(pem.as_bytes()))
+        );
+        if let Some(keys) = ports
+            .cache
+            .get(&cache_key, ports.now)
+            .and_then(|v| parse_stored(&v).ok())
+        {
+            return Ok(keys);
+        }
+        let key = SigningKey::from_private(ports.crypto, parse_pkcs8_pem(pem)?).await?;
+        ports.cache.insert(
+            &cache_key,
+            &serialize(std::slice::from_ref(&key)),
+            ports.now + 3600,
+        );
+        return Ok(vec![key]);
+    }
+    if let Some(stored) = store.get(STORE_KEY).await? {
+        return parse_stored(&stored);
+    }
+    let key = SigningKey::from_private(ports.crypto, ports.crypto.generate_rs256().await?).await?;
+    store
+        .put(STORE_KEY, &serialize(std::slice::from_ref(&key)), None)
+        .await?;
+    // Two isolates may generate at once; the store's last write wins, so use what it holds.
+    match ports.store.get(STORE_KEY).await? {
+        Some(stored) => parse_stored(&stored),
+        None => Ok(vec![key]),
+    }
+}
+
+fn serialize(keys: &[SigningKey]) -> String {
+    let stored = StoredKeys {
+        keys: keys.iter().map(SigningKey::stored).collect(),
+    };
+    serde_json::to_string(&stored).expect("keys serialize")
+}
+
+fn parse_stored(value: &str) -> Result<Vec<SigningKey>> {
+    let stored: StoredKeys =
+        serde_json::from_str(value).map_err(|_| Error::Config("stored keys are corrupt".into()))?;
+    let keys: Vec<SigningKey> = stored
+        .keys
+        .into_iter()
+        .map(SigningKey::from_stored)
+        .collect::<Result<_>>()?;
+    if keys.is_empty() {
+        return Err(Error::Config("no signing key stored".into()));
+    }
+    Ok(keys)
+}
+
+/// The public JWK Set, as `/.well-known/jwks.json` serves it.
+pub fn public_jwks(keys: &[SigningKey]) -> serde_json::Value {
+    serde_json::json!({ "keys": keys.iter().map(|k| &k.public).collect::<Vec<_>>() })
+}

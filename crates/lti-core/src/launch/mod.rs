@@ -1,0 +1,175 @@
+//! Launch validation: the `redirect_uri` receives `id_token` and `state`
+//! (form_post); [`verify_launch`] turns them into a [`VerifiedLaunch`] or says
+//! which check failed. Claims are only readable after every check passed.
+
+pub mod claims;
+
+use serde_json::{Map, Value};
+use url::Url;
+
+pub use claims::MessageType;
+
+use crate::error::{Error, Result};
+use crate::login::{check_same_origin, consume_login};
+use crate::ports::{Crypto, HttpClient, KeyValue, Ports};
+use crate::registration::{load_registration, PlatformRegistration};
+use crate::{jwks, jws};
+
+/// An id_token longer than this is refused before any parsing.
+pub const MAX_ID_TOKEN_BYTES: usize = 32 * 1024;
+
+/// The form the platform posts to the `redirect_uri`.
+#[derive(Debug, Clone)]
+pub struct LaunchRequest {
+    pub id_token: String,
+    pub state: String,
+}
+
+impl LaunchRequest {
+    /// Reads the form; an `error` from the platform is reported as such.
+    pub fn from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let (mut id_token, mut state, mut error, mut description) = (None, None, None, None);
+        for (name, value) in params {
+            let slot = match name {
+                "id_token" => &mut id_token,
+                "state" => &mut state,
+                "error" => &mut error,
+                "error_description" => &mut description,
+                _ => continue,
+            };
+            *slot = Some(value.to_owned()).filter(|v| !v.is_empty());
+        }
+        if let Some(error) = error {
+            return Err(Error::PlatformError {
+                error: truncate(error),
+                description: description.map(truncate),
+            });
+        }
+        let id_token: String = id_token.ok_or(Error::MissingParameter("id_token"))?;
+        if id_token.len() > MAX_ID_TOKEN_BYTES {
+            return Err(Error::TooLarge {
+                what: "id_token",
+                limit: MAX_ID_TOKEN_BYTES,
+            });
+        }
+        Ok(Self {
+            id_token,
+            state: state.ok_or(Error::MissingParameter("state"))?,
+        })
+    }
+}
+
+fn truncate(text: String) -> String {
+    text.chars().take(200).collect()
+}
+
+/// A launch that passed every check.
+#[derive(Debug, Clone)]
+pub struct VerifiedLaunch {
+    pub registration: PlatformRegistration,
+    /// Every claim of the id_token, exactly as received.
+    pub claims: Map<String, Value>,
+    pub message_type: MessageType,
+    pub deployment_id: String,
+    /// Where the user goes on this tool (always on the tool's own origin).
+    pub target_link_uri: String,
+}
+
+impl VerifiedLaunch {
+    /// The LTI user id; absent for anonymous launches.
+    pub fn sub(&self) -> Option<&str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+}
+
+/// Verifies a launch, step by step. `state_cookie` says whether the browser
+/// presented the cookie set for `request.state` at login.
+pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
+    request: &LaunchRequest,
+    state_cookie: bool,
+    ports: &Ports<'_, K, H, C>,
+    tool_base: &Url,
+) -> Result<VerifiedLaunch> {
+    // 1. The token must be a well-formed compact JWS before any storage is touched.
+    let jws = jws::parse(&request.id_token)?;
+    // 2. `state` was issued to this browser (Security Framework §5.1.1.5).
+    if !state_cookie {
+        return Err(Error::StateCookieMissing);
+    }
+    // 3. The login behind `state` is taken out of the store: it serves once.
+    let login = consume_login(ports.store, &request.state).await?;
+    let registration = load_registration(&ports.cached_platforms(), &login.registration)
+        .await?
+        .ok_or_else(|| Error::UnknownPlatform {
+            issuer: login.registration.clone(),
+            client_id: None,
+        })?;
+    // 4. RS256 only, whatever the header claims (never `none`, never HMAC).
+    if jws.header.alg != "RS256" {
+        return Err(Error::AlgorithmNotAllowed(truncate(jws.header.alg)));
+    }
+    if jws.header.crit.is_some() {
+        return Err(Error::MalformedToken("unsupported critical header".into()));
+    }
+    // 5. The signature verifies with the platform's key named by `kid`.
+    let kid = jws.header.kid.as_deref();
+    let key = jwks::platform_key(
+        &ports.cached_store(),
+        ports.http,
+        &registration,
+        kid,
+        ports.now,
+    )
+    .await?;
+    let valid = ports
+        .crypto
+        .verify_rs256(&key, jws.signing_input.as_bytes(), &jws.signature)
+        .await?;
+    if !valid {
+        return Err(Error::BadSignature);
+    }
+    let claims: Map<String, Value> = serde_json::from_slice(&jws.payload)
+        .map_err(|_| Error::MalformedToken("claims are not a JSON object".into()))?;
+    check_claims(
+        claims,
+        registration,
+        &login.nonce,
+        &login.target_link_uri,
+        ports.now,
+        tool_base,
+    )
+}
+
+/// Steps 6-11: the claims, against the registration and the login.
+fn check_claims(
+    claims: Map<String, Value>,
+    registration: PlatformRegistration,
+    nonce: &str,
+    login_target: &str,
+    now: u64,
+    tool_base: &Url,
+) -> Result<VerifiedLaunch> {
+    claims::check_issuer(&claims, &registration)?;
+    claims::check_audience(&claims, &registration)?;
+    claims::check_times(&claims, now)?;
+    // The nonce is the one minted for this login (OIDC Core §3.1.3.7 step 11).
+    if claims::string(&claims, "nonce").map_err(|_| Error::NonceMismatch)? != nonce {
+        return Err(Error::NonceMismatch);
+    }
+    claims::check_version(&claims)?;
+    let deployment_id = claims::check_deployment(&claims, &registration)?.to_owned();
+    let message_type = claims::check_message(&claims)?;
+    // Deep linking requests may omit target_link_uri; the login's then applies.
+    let target_link_uri = match claims::string(&claims, claims::TARGET_LINK_URI) {
+        Ok(uri) => uri.to_owned(),
+        Err(_) => login_target.to_owned(),
+    };
+    check_same_origin(&target_link_uri, tool_base, "target_link_uri")?;
+    Ok(VerifiedLaunch {
+        registration,
+        claims,
+        message_type,
+        deployment_id,
+        target_link_uri,
+    })
+}

@@ -1,0 +1,174 @@
+//! OIDC third-party login initiation (LTI 1.3 core §5.1.1, 1EdTech Security
+//! Framework §5.1.1.1-2): validate the platform's request, mint `state` and
+//! `nonce`, and answer with the authentication request.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::ports::{KeyValue, Rng};
+use crate::registration::PlatformRegistration;
+
+/// How long a login may take before its launch arrives.
+pub const LOGIN_TTL: u64 = 600;
+
+/// The platform's login initiation request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginRequest {
+    pub iss: String,
+    pub login_hint: String,
+    pub target_link_uri: String,
+    pub lti_message_hint: Option<String>,
+    pub client_id: Option<String>,
+    pub lti_deployment_id: Option<String>,
+}
+
+impl LoginRequest {
+    /// Reads the parameters (query for GET, form body for POST).
+    pub fn from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let mut p = Params::default();
+        for (name, value) in params {
+            let slot = match name {
+                "iss" => &mut p.iss,
+                "login_hint" => &mut p.login_hint,
+                "target_link_uri" => &mut p.target_link_uri,
+                "lti_message_hint" => &mut p.lti_message_hint,
+                "client_id" => &mut p.client_id,
+                // Some platforms send `deployment_id`; it means the same.
+                "lti_deployment_id" | "deployment_id" => &mut p.lti_deployment_id,
+                _ => continue,
+            };
+            if !value.is_empty() {
+                *slot = Some(value.to_owned());
+            }
+        }
+        Ok(Self {
+            iss: p.iss.ok_or(Error::MissingParameter("iss"))?,
+            login_hint: p.login_hint.ok_or(Error::MissingParameter("login_hint"))?,
+            target_link_uri: p
+                .target_link_uri
+                .ok_or(Error::MissingParameter("target_link_uri"))?,
+            lti_message_hint: p.lti_message_hint,
+            client_id: p.client_id,
+            lti_deployment_id: p.lti_deployment_id,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Params {
+    iss: Option<String>,
+    login_hint: Option<String>,
+    target_link_uri: Option<String>,
+    lti_message_hint: Option<String>,
+    client_id: Option<String>,
+    lti_deployment_id: Option<String>,
+}
+
+/// What the tool remembers between login and launch, under `login:<state>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginState {
+    pub nonce: String,
+    pub registration: String,
+    pub target_link_uri: String,
+}
+
+/// The answer to a login: where to send the browser, and what to remember.
+#[derive(Debug, Clone)]
+pub struct LoginRedirect {
+    pub location: String,
+    pub state: String,
+    pub login_state: LoginState,
+}
+
+/// Builds the authentication request for a validated login.
+/// `tool_base` is this tool's origin, e.g. `https://tool.example.com`.
+pub fn initiate_login(
+    request: &LoginRequest,
+    registration: &PlatformRegistration,
+    tool_base: &Url,
+    rng: &dyn Rng,
+) -> Result<LoginRedirect> {
+    check_same_origin(&request.target_link_uri, tool_base, "target_link_uri")?;
+    if let Some(deployment) = &request.lti_deployment_id {
+        if !registration.has_deployment(deployment) {
+            return Err(Error::UnknownDeployment(deployment.clone()));
+        }
+    }
+    let state = random_token(rng);
+    let nonce = random_token(rng);
+    let redirect_uri = tool_base
+        .join("/lti/launch")
+        .expect("a path joins a base URL");
+    let mut location = Url::parse(&registration.authorization_endpoint)
+        .map_err(|e| Error::Config(format!("authorization_endpoint: {e}")))?;
+    {
+        let mut query = location.query_pairs_mut();
+        query
+            .append_pair("scope", "openid")
+            .append_pair("response_type", "id_token")
+            .append_pair("response_mode", "form_post")
+            .append_pair("prompt", "none")
+            .append_pair("client_id", &registration.client_id)
+            .append_pair("redirect_uri", redirect_uri.as_str())
+            .append_pair("login_hint", &request.login_hint);
+        if let Some(hint) = &request.lti_message_hint {
+            query.append_pair("lti_message_hint", hint);
+        }
+        query
+            .append_pair("state", &state)
+            .append_pair("nonce", &nonce);
+    }
+    Ok(LoginRedirect {
+        location: location.into(),
+        state,
+        login_state: LoginState {
+            nonce,
+            registration: registration.key(),
+            target_link_uri: request.target_link_uri.clone(),
+        },
+    })
+}
+
+/// Keeps the login until its launch arrives (at most [`LOGIN_TTL`]).
+pub async fn save_login(store: &impl KeyValue, redirect: &LoginRedirect) -> Result<()> {
+    let value = serde_json::to_string(&redirect.login_state).expect("login state serializes");
+    Ok(store
+        .put(&login_key(&redirect.state), &value, Some(LOGIN_TTL))
+        .await?)
+}
+
+/// Takes the login for `state` out of the store: it can be taken once.
+///
+/// Guarantee: with Workers KV, a delete reaches other locations only eventually,
+/// so a replay at another location within about a minute may still find it.
+pub async fn consume_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
+    let key = login_key(state);
+    let value = store.get(&key).await?.ok_or(Error::StateUnknown)?;
+    store.delete(&key).await?;
+    serde_json::from_str(&value).map_err(|_| Error::StateUnknown)
+}
+
+fn login_key(state: &str) -> String {
+    format!("login:{state}")
+}
+
+/// 256 random bits, base64url.
+pub fn random_token(rng: &dyn Rng) -> String {
+    let mut bytes = [0u8; 32];
+    rng.fill(&mut bytes);
+    crate::b64::encode(bytes)
+}
+
+/// A URL must stay on this tool's scheme, host and port (no open redirect).
+pub fn check_same_origin(url: &str, tool_base: &Url, name: &'static str) -> Result<()> {
+    let url = Url::parse(url).map_err(|_| Error::InvalidParameter {
+        name,
+        reason: "not an absolute URL".into(),
+    })?;
+    if url.origin() == tool_base.origin() {
+        Ok(())
+    } else {
+        Err(Error::ForeignTarget(name))
+    }
+}

@@ -1,0 +1,150 @@
+//! The core's only contact with the world: small traits the runtime implements.
+//! No `Send` bounds, because workers-rs futures are `!Send`.
+#![allow(async_fn_in_trait)]
+
+use std::fmt;
+
+use crate::jwks::RsaPublicJwk;
+
+/// A key-value store with per-entry expiry (Workers KV, or memory in tests).
+pub trait KeyValue {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError>;
+    /// `ttl` in seconds; `None` keeps the entry until deleted.
+    async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError>;
+    async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Keys starting with `prefix`, at most `limit` of them.
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError>;
+}
+
+/// An outgoing HTTP exchange. Requests are built and responses parsed by pure
+/// functions; this trait is the thin glue between them.
+pub trait HttpClient {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
+}
+
+/// RS256 (RSASSA-PKCS1-v1_5 with SHA-256), so the runtime can use native
+/// crypto (WebCrypto) while native tests use pure Rust.
+pub trait Crypto {
+    async fn verify_rs256(
+        &self,
+        key: &RsaPublicJwk,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, CryptoError>;
+    async fn sign_rs256(&self, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// A fresh RSA-2048 key pair.
+    async fn generate_rs256(&self) -> Result<PrivateKey, CryptoError>;
+    /// The public half of `key`.
+    async fn public_jwk(&self, key: &PrivateKey) -> Result<RsaPublicJwk, CryptoError>;
+}
+
+/// A cryptographically secure random source.
+pub trait Rng {
+    fn fill(&self, dest: &mut [u8]);
+}
+
+/// A PKCS#8 DER private key. `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrivateKey(pub Vec<u8>);
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PrivateKey([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self {
+            method: Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StorageError(pub String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("http: {0}")]
+pub struct HttpError(pub String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("crypto: {0}")]
+pub struct CryptoError(pub String);
+
+/// Everything a flow needs from the runtime, for one request.
+pub struct Ports<'a, K, H, C> {
+    /// Platform registrations (`PLATFORMS`).
+    pub platforms: &'a K,
+    /// Logins, platform keys, the tool's own keys and sessions.
+    pub store: &'a K,
+    pub http: &'a H,
+    pub crypto: &'a C,
+    pub rng: &'a dyn Rng,
+    /// Survives between requests on one isolate.
+    pub cache: &'a crate::cache::MemoryCache,
+    /// Unix seconds, read once per request.
+    pub now: u64,
+}
+
+impl<'a, K: KeyValue, H, C> Ports<'a, K, H, C> {
+    /// Registrations through the memory cache: operator edits show within a minute.
+    pub fn cached_platforms(&self) -> crate::cache::Cached<'a, K> {
+        crate::cache::Cached {
+            inner: self.platforms,
+            cache: self.cache,
+            ttl: 60,
+            now: self.now,
+        }
+    }
+
+    /// Long-lived store entries (keys) through the memory cache.
+    pub fn cached_store(&self) -> crate::cache::Cached<'a, K> {
+        crate::cache::Cached {
+            inner: self.store,
+            cache: self.cache,
+            ttl: 300,
+            now: self.now,
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Browser sessions after a launch, so later requests reach the origin with a
+//! fresh assertion. The cookie holds only a random id; the claims stay in the
+//! store under `session:<id>`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::login::random_token;
+use crate::ports::{KeyValue, Rng};
+
+pub const COOKIE: &str = "lti_session";
+/// Default lifetime of a session, in seconds.
+pub const DEFAULT_TTL: u64 = 8 * 3600;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The verified id_token claims of the launch.
+    pub lti: Map<String, Value>,
+    pub expires_at: u64,
+}
+
+/// Stores a session for `lti` and returns its id, for the cookie.
+pub async fn start_session(
+    store: &impl KeyValue,
+    rng: &dyn Rng,
+    lti: &Map<String, Value>,
+    now: u64,
+    ttl: u64,
+) -> Result<String> {
+    let id = random_token(rng);
+    let session = Session {
+        lti: lti.clone(),
+        expires_at: now + ttl,
+    };
+    let value = serde_json::to_string(&session).expect("session serializes");
+    // KV refuses expirations under 60 s.
+    store.put(&key(&id), &value, Some(ttl.max(60))).await?;
+    Ok(id)
+}
+
+/// The live session with this id, if any.
+pub async fn load_session(store: &impl KeyValue, id: &str, now: u64) -> Result<Option<Session>> {
+    // Ids are base64url of 32 bytes; anything else is not worth a KV read.
+    if id.len() != 43
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Ok(None);
+    }
+    let Some(value) = store.get(&key(id)).await? else {
+        return Ok(None);
+    };
+    let session: Option<Session> = serde_json::from_str(&value).ok();
+    Ok(session.filter(|s| now < s.expires_at))
+}
+
+fn key(id: &str) -> String {
+    format!("session:{id}")
+}

@@ -1,0 +1,499 @@
+//! The login -> launch -> assertion flow, natively, with in-memory ports.
+
+mod support;
+
+use lti_core::assertion::{issue_assertion, verify_assertion, AssertionConfig};
+use lti_core::launch::{verify_launch, LaunchRequest, MessageType, VerifiedLaunch};
+use lti_core::login::{initiate_login, save_login, LoginRequest};
+use lti_core::registration::find_registration;
+use lti_core::rust_crypto::RustCrypto;
+use lti_core::Error;
+use serde_json::{json, Value};
+use support::*;
+use url::Url;
+
+fn tool() -> Url {
+    Url::parse(TOOL).unwrap()
+}
+
+/// Runs a login and returns (state, nonce).
+fn login(world: &World) -> (String, String) {
+    let params = [
+        ("iss", ISSUER),
+        ("login_hint", "u1"),
+        ("target_link_uri", "https://tool.example.com/course/1"),
+        ("lti_message_hint", "hint"),
+    ];
+    let request = LoginRequest::from_params(params).unwrap();
+    let ports = world.ports();
+    let reg = block_on(find_registration(&ports.cached_platforms(), ISSUER, None)).unwrap();
+    let redirect = initiate_login(&request, &reg, &tool(), ports.rng).unwrap();
+    block_on(save_login(ports.store, &redirect)).unwrap();
+    (redirect.state, redirect.login_state.nonce)
+}
+
+fn launch(world: &World, state: &str, id_token: String) -> Result<VerifiedLaunch, Error> {
+    let request = LaunchRequest {
+        id_token,
+        state: state.to_owned(),
+    };
+    block_on(verify_launch(&request, true, &world.ports(), &tool()))
+}
+
+/// Logs in, then launches with claims edited by `edit`.
+fn launch_with(edit: impl FnOnce(&mut Value)) -> Result<VerifiedLaunch, Error> {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let mut claims = launch_claims(&nonce);
+    edit(&mut claims);
+    launch(&world, &state, id_token(&claims))
+}
+
+#[test]
+fn login_redirects_with_every_parameter() {
+    let world = World::new();
+    let request = LoginRequest::from_params([
+        ("iss", ISSUER),
+        ("login_hint", "u1"),
+        ("target_link_uri", "https://tool.example.com/x"),
+        ("client_id", CLIENT_ID),
+        ("deployment_id", DEPLOYMENT),
+    ])
+    .unwrap();
+    assert_eq!(request.lti_deployment_id.as_deref(), Some(DEPLOYMENT));
+    let reg = block_on(find_registration(&world.platforms, ISSUER, Some(CLIENT_ID))).unwrap();
+    let redirect = initiate_login(&request, &reg, &tool(), &world.rng).unwrap();
+    let url = Url::parse(&redirect.location).unwrap();
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["scope"], "openid");
+    assert_eq!(query["response_type"], "id_token");
+    assert_eq!(query["response_mode"], "form_post");
+    assert_eq!(query["prompt"], "none");
+    assert_eq!(query["client_id"], CLIENT_ID);
+    assert_eq!(query["redirect_uri"], "https://tool.example.com/lti/launch");
+    assert_eq!(query["login_hint"], "u1");
+    assert_eq!(query["state"], redirect.state);
+    assert_eq!(query["nonce"], redirect.login_state.nonce);
+    assert!(!query.contains_key("lti_message_hint"));
+    assert_ne!(redirect.state, redirect.login_state.nonce);
+    assert_eq!(redirect.state.len(), 43, "256 bits, base64url");
+}
+
+#[test]
+fn login_rejects_missing_parameters_and_foreign_targets() {
+    let err = LoginRequest::from_params([("iss", ISSUER), ("login_hint", "u")]).unwrap_err();
+    assert!(matches!(err, Error::MissingParameter("target_link_uri")));
+    let world = World::new();
+    let reg = block_on(find_registration(&world.platforms, ISSUER, None)).unwrap();
+    for target in [
+        "https://evil.example.com/x",
+        "http://tool.example.com/x",
+        "/relative",
+    ] {
+        let request = LoginRequest::from_params([
+            ("iss", ISSUER),
+            ("login_hint", "u"),
+            ("target_link_uri", target),
+        ])
+        .unwrap();
+        let err = initiate_login(&request, &reg, &tool(), &world.rng).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ForeignTarget(_) | Error::InvalidParameter { .. }
+            ),
+            "{target}"
+        );
+    }
+}
+
+#[test]
+fn login_needs_client_id_when_an_issuer_has_several_registrations() {
+    let world = World::new();
+    let second = registration_json().replace(CLIENT_ID, "client-2");
+    world
+        .platforms
+        .entries
+        .borrow_mut()
+        .insert(format!("{ISSUER}#client-2"), second);
+    let err = block_on(find_registration(&world.platforms, ISSUER, None)).unwrap_err();
+    assert!(matches!(err, Error::AmbiguousPlatform(_)));
+    let reg = block_on(find_registration(
+        &world.platforms,
+        ISSUER,
+        Some("client-2"),
+    ))
+    .unwrap();
+    assert_eq!(reg.client_id, "client-2");
+    let err = block_on(find_registration(&world.platforms, "https://other", None)).unwrap_err();
+    assert!(matches!(err, Error::UnknownPlatform { .. }));
+}
+
+#[test]
+fn accepts_a_valid_launch_with_claims_exactly_as_received() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let claims = launch_claims(&nonce);
+    let launch = launch(&world, &state, id_token(&claims)).unwrap();
+    assert_eq!(launch.message_type, MessageType::ResourceLink);
+    assert_eq!(launch.deployment_id, DEPLOYMENT);
+    assert_eq!(launch.sub(), Some("user-1"));
+    assert_eq!(launch.target_link_uri, "https://tool.example.com/course/1");
+    assert_eq!(Value::Object(launch.claims), claims);
+}
+
+#[test]
+fn rejects_replayed_launch() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let token = id_token(&launch_claims(&nonce));
+    launch(&world, &state, token.clone()).unwrap();
+    assert!(matches!(
+        launch(&world, &state, token.clone()),
+        Err(Error::StateUnknown)
+    ));
+    // A fresh login does not make the old token's nonce valid again.
+    let (state2, _) = login(&world);
+    assert!(matches!(
+        launch(&world, &state2, token),
+        Err(Error::NonceMismatch)
+    ));
+}
+
+#[test]
+fn rejects_launch_without_state_cookie() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let request = LaunchRequest {
+        id_token: id_token(&launch_claims(&nonce)),
+        state,
+    };
+    let err = block_on(verify_launch(&request, false, &world.ports(), &tool())).unwrap_err();
+    assert!(matches!(err, Error::StateCookieMissing));
+}
+
+#[test]
+fn rejects_foreign_nonce() {
+    let err = launch_with(|c| c["nonce"] = json!("not-ours")).unwrap_err();
+    assert!(matches!(err, Error::NonceMismatch));
+    assert!(matches!(
+        launch_with(|c| c["nonce"] = json!(null)),
+        Err(Error::NonceMismatch)
+    ));
+}
+
+#[test]
+fn rejects_bad_times() {
+    let expired = launch_with(|c| c["exp"] = json!(NOW - 61)).unwrap_err();
+    assert!(matches!(expired, Error::Expired));
+    assert!(
+        launch_with(|c| c["exp"] = json!(NOW - 30)).is_ok(),
+        "within leeway"
+    );
+    let future = launch_with(|c| c["iat"] = json!(NOW + 3600)).unwrap_err();
+    assert!(matches!(future, Error::NotYetValid("iat")));
+    let nbf = launch_with(|c| c["nbf"] = json!(NOW + 3600)).unwrap_err();
+    assert!(matches!(nbf, Error::NotYetValid("nbf")));
+    let no_exp = launch_with(|c| c["exp"] = json!("soon")).unwrap_err();
+    assert!(matches!(no_exp, Error::MissingClaim("exp")));
+}
+
+#[test]
+fn rejects_wrong_audience_and_azp() {
+    let aud = launch_with(|c| c["aud"] = json!("other")).unwrap_err();
+    assert!(matches!(aud, Error::ClaimMismatch { claim: "aud", .. }));
+    let many = launch_with(|c| c["aud"] = json!([CLIENT_ID, "other"])).unwrap_err();
+    assert!(matches!(many, Error::MissingClaim("azp")));
+    let azp = launch_with(|c| {
+        c["aud"] = json!([CLIENT_ID, "other"]);
+        c["azp"] = json!("other");
+    });
+    assert!(matches!(
+        azp,
+        Err(Error::ClaimMismatch { claim: "azp", .. })
+    ));
+    let ok = launch_with(|c| {
+        c["aud"] = json!(["other", CLIENT_ID]);
+        c["azp"] = json!(CLIENT_ID);
+    });
+    assert!(ok.is_ok());
+}
+
+#[test]
+fn rejects_wrong_issuer_deployment_version_and_message() {
+    let iss = launch_with(|c| c["iss"] = json!("https://evil.example.com")).unwrap_err();
+    assert!(matches!(iss, Error::ClaimMismatch { claim: "iss", .. }));
+    let dep = launch_with(|c| c[lti("deployment_id")] = json!("dep-9")).unwrap_err();
+    assert!(matches!(dep, Error::UnknownDeployment(_)));
+    let ver = launch_with(|c| c[lti("version")] = json!("1.1")).unwrap_err();
+    assert!(matches!(
+        ver,
+        Error::ClaimMismatch {
+            claim: "version",
+            ..
+        }
+    ));
+    let msg = launch_with(|c| c[lti("message_type")] = json!("LtiSubmissionReviewRequest"));
+    assert!(matches!(msg, Err(Error::UnsupportedMessageType(_))));
+    let link = launch_with(|c| c[lti("resource_link")] = json!({})).unwrap_err();
+    assert!(matches!(link, Error::MissingClaim("resource_link.id")));
+    let roles = launch_with(|c| {
+        c.as_object_mut()
+            .unwrap()
+            .remove(&lti("roles"))
+            .map(drop)
+            .unwrap()
+    });
+    assert!(matches!(roles, Err(Error::MissingClaim("roles"))));
+    let target = launch_with(|c| c[lti("target_link_uri")] = json!("https://evil.example.com/"));
+    assert!(matches!(
+        target,
+        Err(Error::ForeignTarget("target_link_uri"))
+    ));
+}
+
+fn lti(name: &str) -> String {
+    format!("https://purl.imsglobal.org/spec/lti/claim/{name}")
+}
+
+#[test]
+fn accepts_deep_linking_without_target_link_uri() {
+    let launch = launch_with(|c| {
+        let c = c.as_object_mut().unwrap();
+        c.remove(&lti("target_link_uri"));
+        c.remove(&lti("resource_link"));
+        c.insert(lti("message_type"), json!("LtiDeepLinkingRequest"));
+        c.insert(
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings".into(),
+            json!({"deep_link_return_url": "https://lms.example.edu/dl"}),
+        );
+    })
+    .unwrap();
+    assert_eq!(launch.message_type, MessageType::DeepLinking);
+    assert_eq!(
+        launch.target_link_uri, "https://tool.example.com/course/1",
+        "the login's"
+    );
+    let missing = launch_with(|c| c[lti("message_type")] = json!("LtiDeepLinkingRequest"));
+    assert!(matches!(missing, Err(Error::MissingClaim(_))));
+}
+
+#[test]
+fn rejects_forged_signatures_and_algorithms() {
+    let world = World::new();
+    let kid = signing_key(PLATFORM_PEM).kid;
+    let cases: Vec<(&str, Box<dyn Fn(&Value) -> String>)> = vec![
+        (
+            "tampered",
+            Box::new(|c| {
+                let token = id_token(c);
+                let (rest, sig) = token.rsplit_once('.').unwrap();
+                let mut sig = lti_core::b64::decode(sig).unwrap();
+                sig[10] ^= 1;
+                format!("{rest}.{}", lti_core::b64::encode(sig))
+            }),
+        ),
+        (
+            "alg none",
+            Box::new(|c| {
+                format!(
+                    "{}.{}.",
+                    lti_core::b64::encode(r#"{"alg":"none"}"#),
+                    lti_core::b64::encode(c.to_string())
+                )
+            }),
+        ),
+        (
+            "HS256 with the public key",
+            Box::new(|c| hs256_with_public_key(c)),
+        ),
+        (
+            "attacker key under the platform kid",
+            Box::new(|c| sign(&json!({"alg": "RS256", "kid": kid}), c, ATTACKER_PEM)),
+        ),
+        (
+            "attacker key with jku",
+            Box::new(|c| {
+                let kid = signing_key(ATTACKER_PEM).kid;
+                sign(
+                    &json!({"alg": "RS256", "kid": kid, "jku": "https://evil/jwks"}),
+                    c,
+                    ATTACKER_PEM,
+                )
+            }),
+        ),
+        (
+            "weak key",
+            Box::new(|c| {
+                let kid = signing_key(WEAK_PEM).kid;
+                sign(&json!({"alg": "RS256", "kid": kid}), c, WEAK_PEM)
+            }),
+        ),
+    ];
+    *world.http.jwks.borrow_mut() = jwks(&[PLATFORM_PEM, WEAK_PEM]);
+    for (name, forge) in cases {
+        let (state, nonce) = login(&world);
+        let err = launch(&world, &state, forge(&launch_claims(&nonce))).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::BadSignature | Error::AlgorithmNotAllowed(_) | Error::UnknownKey(_)
+            ),
+            "{name}: {err:?}"
+        );
+    }
+}
+
+fn hs256_with_public_key(claims: &Value) -> String {
+    use hmac::{Hmac, Mac};
+    let input = format!(
+        "{}.{}",
+        lti_core::b64::encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        lti_core::b64::encode(claims.to_string())
+    );
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(PLATFORM_PEM.as_bytes()).unwrap();
+    mac.update(input.as_bytes());
+    format!(
+        "{input}.{}",
+        lti_core::b64::encode(mac.finalize().into_bytes())
+    )
+}
+
+#[test]
+fn rejects_malformed_tokens_before_touching_storage() {
+    let world = World::new();
+    let (state, _) = login(&world);
+    for token in ["", "a.b", "a.b.c", "!!.??.##", "e30.e30.e30.e30"] {
+        let err = launch(&world, &state, token.into()).unwrap_err();
+        assert!(matches!(err, Error::MalformedToken(_)), "{token}: {err:?}");
+    }
+    let request =
+        LaunchRequest::from_params([("id_token", "x".repeat(40_000).as_str()), ("state", "s")]);
+    assert!(matches!(request, Err(Error::TooLarge { .. })));
+    let platform_error = LaunchRequest::from_params([("error", "login_required")]).unwrap_err();
+    assert!(matches!(platform_error, Error::PlatformError { .. }));
+}
+
+#[test]
+fn fetches_jwks_once_and_refetches_on_unknown_kid() {
+    let world = World::new();
+    for _ in 0..3 {
+        let (state, nonce) = login(&world);
+        launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
+    }
+    assert_eq!(
+        world.http.requests.get(),
+        1,
+        "cached after the first launch"
+    );
+
+    // The platform rotates to a new key: the unknown kid triggers one refetch.
+    *world.http.jwks.borrow_mut() = jwks(&[PLATFORM2_PEM]);
+    let (state, nonce) = login(&world);
+    let kid = signing_key(PLATFORM2_PEM).kid;
+    let token = sign(
+        &json!({"alg": "RS256", "kid": kid}),
+        &launch_claims(&nonce),
+        PLATFORM2_PEM,
+    );
+    launch(&world, &state, token).unwrap();
+    assert_eq!(world.http.requests.get(), 2);
+
+    // A kid nobody publishes: exactly one more fetch, then a clear error.
+    let (state, nonce) = login(&world);
+    let token = sign(
+        &json!({"alg": "RS256", "kid": "nope"}),
+        &launch_claims(&nonce),
+        PLATFORM2_PEM,
+    );
+    assert!(matches!(
+        launch(&world, &state, token),
+        Err(Error::UnknownKey(_))
+    ));
+    assert_eq!(world.http.requests.get(), 3);
+}
+
+#[test]
+fn serves_stale_keys_while_the_platform_is_down() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
+    world.now.set(NOW + 7200);
+    world.http.down.set(true);
+    let (state, nonce) = login(&world);
+    let mut claims = launch_claims(&nonce);
+    claims["iat"] = json!(NOW + 7200);
+    claims["exp"] = json!(NOW + 7500);
+    launch(&world, &state, id_token(&claims)).unwrap();
+    // A key it never saw cannot be served stale.
+    let (state, nonce) = login(&world);
+    let token = sign(
+        &json!({"alg": "RS256", "kid": "new"}),
+        &launch_claims(&nonce),
+        PLATFORM2_PEM,
+    );
+    assert!(matches!(
+        launch(&world, &state, token),
+        Err(Error::JwksUnavailable(_))
+    ));
+}
+
+#[test]
+fn a_warm_isolate_reads_kv_once_per_launch() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
+    let (state, nonce) = login(&world);
+    let (p, s) = (world.platforms.reads.get(), world.store.reads.get());
+    launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
+    assert_eq!(world.platforms.reads.get() - p, 0);
+    assert_eq!(world.store.reads.get() - s, 1, "only the login state");
+}
+
+#[test]
+fn storage_failure_accepts_nothing() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    world.store.fail.set(true);
+    let err = launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap_err();
+    assert_eq!(err.kind(), lti_core::ErrorKind::StorageUnavailable);
+}
+
+#[test]
+fn assertion_round_trip() {
+    let world = World::new();
+    let key = signing_key(TOOL_PEM);
+    let config = AssertionConfig {
+        issuer: TOOL.into(),
+        audience: "https://origin".into(),
+    };
+    let lti = launch_claims("n").as_object().unwrap().clone();
+    let token = block_on(issue_assertion(
+        &RustCrypto,
+        &key,
+        &config,
+        &lti,
+        &world.rng,
+        NOW,
+    ))
+    .unwrap();
+    let keys = [key];
+    let claims = block_on(verify_assertion(&RustCrypto, &keys, &config, &token, NOW)).unwrap();
+    assert_eq!(claims.sub.as_deref(), Some("user-1"));
+    assert_eq!(claims.lti, lti);
+    assert_eq!(claims.exp - claims.iat, 300);
+    let later = block_on(verify_assertion(
+        &RustCrypto,
+        &keys,
+        &config,
+        &token,
+        NOW + 300,
+    ));
+    assert!(matches!(later, Err(Error::InvalidAssertion("expired"))));
+    let other = AssertionConfig {
+        audience: "https://elsewhere".into(),
+        ..config
+    };
+    let wrong = block_on(verify_assertion(&RustCrypto, &keys, &other, &token, NOW));
+    assert!(matches!(wrong, Err(Error::InvalidAssertion("audience"))));
+}

@@ -1,0 +1,230 @@
+//! In-memory ports and fixture keys for native flow tests.
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use lti_core::b64;
+use lti_core::cache::MemoryCache;
+use lti_core::jwks::RsaPublicJwk;
+use lti_core::keys::{parse_pkcs8_pem, thumbprint, SigningKey};
+use lti_core::ports::*;
+use lti_core::rust_crypto::RustCrypto;
+use serde_json::{json, Value};
+
+pub const PLATFORM_PEM: &str = include_str!("../fixtures/platform.pem");
+pub const PLATFORM2_PEM: &str = include_str!("../fixtures/platform2.pem");
+pub const ATTACKER_PEM: &str = include_str!("../fixtures/attacker.pem");
+pub const TOOL_PEM: &str = include_str!("../fixtures/tool.pem");
+pub const WEAK_PEM: &str = include_str!("../fixtures/weak.pem");
+
+pub const ISSUER: &str = "https://lms.example.edu";
+pub const CLIENT_ID: &str = "client-1";
+pub const DEPLOYMENT: &str = "dep-1";
+pub const TOOL: &str = "https://tool.example.com";
+pub const JWKS_URI: &str = "https://lms.example.edu/jwks";
+pub const NOW: u64 = 1_800_000_000;
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}
+
+/// A KV store in memory, with TTLs ignored and every call counted.
+#[derive(Default)]
+pub struct MemoryKv {
+    pub entries: RefCell<BTreeMap<String, String>>,
+    pub reads: Cell<usize>,
+    pub writes: Cell<usize>,
+    pub fail: Cell<bool>,
+}
+
+impl MemoryKv {
+    fn check(&self) -> Result<(), StorageError> {
+        if self.fail.get() {
+            return Err(StorageError("injected failure".into()));
+        }
+        Ok(())
+    }
+}
+
+impl KeyValue for MemoryKv {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
+        self.check()?;
+        self.reads.set(self.reads.get() + 1);
+        Ok(self.entries.borrow().get(key).cloned())
+    }
+    async fn put(&self, key: &str, value: &str, _ttl: Option<u64>) -> Result<(), StorageError> {
+        self.check()?;
+        self.writes.set(self.writes.get() + 1);
+        self.entries.borrow_mut().insert(key.into(), value.into());
+        Ok(())
+    }
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.check()?;
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
+        self.check()?;
+        let entries = self.entries.borrow();
+        Ok(entries
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+}
+
+/// An HTTP client that serves a JWKS document and counts requests.
+pub struct FakeHttp {
+    pub jwks: RefCell<Value>,
+    pub requests: Cell<usize>,
+    pub down: Cell<bool>,
+}
+
+impl FakeHttp {
+    pub fn serving(keys: &[&str]) -> Self {
+        Self {
+            jwks: RefCell::new(jwks(keys)),
+            requests: Cell::new(0),
+            down: Cell::new(false),
+        }
+    }
+}
+
+impl HttpClient for FakeHttp {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        assert_eq!(
+            request.url, JWKS_URI,
+            "only the registration's jwks_uri is fetched"
+        );
+        self.requests.set(self.requests.get() + 1);
+        if self.down.get() {
+            return Err(HttpError("connection refused".into()));
+        }
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![("cache-control".into(), "max-age=600".into())],
+            body: self.jwks.borrow().to_string().into_bytes(),
+        })
+    }
+}
+
+/// Counter-based randomness: distinct, repeatable values.
+#[derive(Default)]
+pub struct SeqRng(Cell<u8>);
+
+impl Rng for SeqRng {
+    fn fill(&self, dest: &mut [u8]) {
+        self.0.set(self.0.get().wrapping_add(1));
+        dest.fill(self.0.get());
+    }
+}
+
+pub fn signing_key(pem: &str) -> SigningKey {
+    let private = parse_pkcs8_pem(pem).unwrap();
+    let mut public = block_on(RustCrypto.public_jwk(&private)).unwrap();
+    let kid = thumbprint(&public);
+    public.kid = Some(kid.clone());
+    SigningKey {
+        kid,
+        private,
+        public,
+    }
+}
+
+pub fn public_jwk(pem: &str) -> RsaPublicJwk {
+    signing_key(pem).public
+}
+
+pub fn jwks(pems: &[&str]) -> Value {
+    json!({ "keys": pems.iter().map(|p| public_jwk(p)).collect::<Vec<_>>() })
+}
+
+pub fn registration_json() -> String {
+    json!({
+        "issuer": ISSUER, "client_id": CLIENT_ID,
+        "authorization_endpoint": "https://lms.example.edu/auth",
+        "token_endpoint": "https://lms.example.edu/token",
+        "jwks_uri": JWKS_URI, "deployment_ids": [DEPLOYMENT],
+    })
+    .to_string()
+}
+
+/// Signs arbitrary header and claims with an RSA key (RS256).
+pub fn sign(header: &Value, claims: &Value, pem: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        b64::encode(header.to_string()),
+        b64::encode(claims.to_string())
+    );
+    let key = signing_key(pem);
+    let sig = block_on(RustCrypto.sign_rs256(&key.private, input.as_bytes())).unwrap();
+    format!("{input}.{}", b64::encode(sig))
+}
+
+/// A platform-signed id_token with the right `kid`.
+pub fn id_token(claims: &Value) -> String {
+    let kid = signing_key(PLATFORM_PEM).kid;
+    sign(
+        &json!({"alg": "RS256", "typ": "JWT", "kid": kid}),
+        claims,
+        PLATFORM_PEM,
+    )
+}
+
+/// A valid resource link launch for `nonce`.
+pub fn launch_claims(nonce: &str) -> Value {
+    json!({
+        "iss": ISSUER, "aud": CLIENT_ID, "sub": "user-1",
+        "iat": NOW, "exp": NOW + 300, "nonce": nonce,
+        "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+        "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id": DEPLOYMENT,
+        "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": format!("{TOOL}/course/1"),
+        "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+        "https://purl.imsglobal.org/spec/lti/claim/roles": [],
+        "https://example.com/custom": {"nested": [1, 2.5, "x"]},
+    })
+}
+
+/// A world with one registration and a platform serving `PLATFORM_PEM`.
+pub struct World {
+    pub platforms: MemoryKv,
+    pub store: MemoryKv,
+    pub http: FakeHttp,
+    pub rng: SeqRng,
+    pub cache: MemoryCache,
+    pub now: Cell<u64>,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let platforms = MemoryKv::default();
+        platforms
+            .entries
+            .borrow_mut()
+            .insert(format!("{ISSUER}#{CLIENT_ID}"), registration_json());
+        Self {
+            platforms,
+            store: MemoryKv::default(),
+            http: FakeHttp::serving(&[PLATFORM_PEM]),
+            rng: SeqRng::default(),
+            cache: MemoryCache::default(),
+            now: Cell::new(NOW),
+        }
+    }
+
+    pub fn ports(&self) -> Ports<'_, MemoryKv, FakeHttp, RustCrypto> {
+        Ports {
+            platforms: &self.platforms,
+            store: &self.store,
+            http: &self.http,
+            crypto: &RustCrypto,
+            rng: &self.rng,
+            cache: &self.cache,
+            now: self.now.get(),
+        }
+    }
+}
