@@ -282,7 +282,8 @@ fn accepts_deep_linking_without_target_link_uri() {
 fn rejects_forged_signatures_and_algorithms() {
     let world = World::new();
     let kid = signing_key(PLATFORM_PEM).kid;
-    let cases: Vec<(&str, Box<dyn Fn(&Value) -> String>)> = vec![
+    type Forge = Box<dyn Fn(&Value) -> String>;
+    let cases: Vec<(&str, Forge)> = vec![
         (
             "tampered",
             Box::new(|c| {
@@ -305,7 +306,7 @@ fn rejects_forged_signatures_and_algorithms() {
         ),
         (
             "HS256 with the public key",
-            Box::new(|c| hs256_with_public_key(c)),
+            Box::new(hs256_with_public_key),
         ),
         (
             "attacker key under the platform kid",
