@@ -282,7 +282,7 @@ fn accepts_deep_linking_without_target_link_uri() {
 fn rejects_forged_signatures_and_algorithms() {
     let world = World::new();
     let kid = signing_key(PLATFORM_PEM).kid;
-    type Forge = Box<dyn Fn(&Value) -> String>;
+    type Forge<'a> = Box<dyn Fn(&Value) -> String + 'a>;
     let cases: Vec<(&str, Forge)> = vec![
         (
             "tampered",
