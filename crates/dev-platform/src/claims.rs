@@ -1,0 +1,151 @@
+//! The claim set of a valid LTI 1.3 launch id_token.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map, Value};
+
+/// The demo user every launch is for (also the `login_hint`).
+pub(crate) const USER_ID: &str = "user-123";
+/// Deep linking message type; every other message type gets a resource link.
+pub(crate) const DEEP_LINKING: &str = "LtiDeepLinkingRequest";
+
+const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
+const ROLES: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
+
+/// What varies between launches.
+pub(crate) struct Launch<'a> {
+    pub platform: &'a str,
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub deployment_id: &'a str,
+    pub message_type: &'a str,
+    pub nonce: &'a str,
+    pub target_link_uri: &'a str,
+}
+
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A complete claim set: core, LTI, and the Advantage service claims.
+pub(crate) fn launch_claims(launch: &Launch<'_>) -> Value {
+    let mut claims = core_claims(launch);
+    let members = claims.as_object_mut().expect("claims are an object");
+    members.extend(lti_claims(launch));
+    members.extend(service_claims(launch.issuer));
+    if launch.message_type == DEEP_LINKING {
+        members.extend(deep_linking_claims(launch.issuer));
+    } else {
+        members.insert(lti("resource_link"), resource_link());
+    }
+    claims
+}
+
+fn lti(name: &str) -> String {
+    format!("{LTI}{name}")
+}
+
+fn core_claims(launch: &Launch<'_>) -> Value {
+    let iat = now();
+    json!({
+        "iss": launch.issuer,
+        "aud": launch.client_id,
+        "sub": USER_ID,
+        "iat": iat,
+        "exp": iat + 300,
+        "nonce": launch.nonce,
+        "name": "Ada Lovelace",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email": "ada@example.edu",
+    })
+}
+
+fn lti_claims(launch: &Launch<'_>) -> Map<String, Value> {
+    // Deep linking is an instructor action; resource links are opened by learners.
+    let role = if launch.message_type == DEEP_LINKING {
+        "Instructor"
+    } else {
+        "Learner"
+    };
+    let platform_name = format!("Dev Platform {}", launch.platform.to_uppercase());
+    let pairs = [
+        ("message_type", json!(launch.message_type)),
+        ("version", json!("1.3.0")),
+        ("deployment_id", json!(launch.deployment_id)),
+        ("target_link_uri", json!(launch.target_link_uri)),
+        ("roles", json!([format!("{ROLES}{role}")])),
+        ("context", context()),
+        (
+            "tool_platform",
+            json!({"guid": format!("dev-platform-{}", launch.platform), "name": platform_name}),
+        ),
+        (
+            "launch_presentation",
+            json!({"document_target": "iframe", "return_url": format!("{}/return", launch.issuer)}),
+        ),
+        (
+            "custom",
+            json!({"course_code": "CS101", "favourite_colour": "teal"}),
+        ),
+    ];
+    pairs.into_iter().map(|(k, v)| (lti(k), v)).collect()
+}
+
+fn context() -> Value {
+    json!({
+        "id": "ctx-1",
+        "label": "CS101",
+        "title": "Introduction to Computing",
+        "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+    })
+}
+
+fn resource_link() -> Value {
+    json!({"id": "rl-1", "title": "Week 1: Welcome"})
+}
+
+fn service_claims(issuer: &str) -> Map<String, Value> {
+    let ags = json!({
+        "scope": [
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+        ],
+        "lineitems": format!("{issuer}/lineitems/ctx-1"),
+        "lineitem": format!("{issuer}/lineitems/ctx-1/1"),
+    });
+    let nrps = json!({
+        "context_memberships_url": format!("{issuer}/memberships/ctx-1"),
+        "service_versions": ["2.0"],
+    });
+    let mut map = Map::new();
+    map.insert(
+        "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint".into(),
+        ags,
+    );
+    map.insert(
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice".into(),
+        nrps,
+    );
+    map
+}
+
+fn deep_linking_claims(issuer: &str) -> Map<String, Value> {
+    let settings = json!({
+        "deep_link_return_url": format!("{issuer}/deep-link-return"),
+        "accept_types": ["ltiResourceLink", "link"],
+        "accept_presentation_document_targets": ["iframe", "window"],
+        "accept_multiple": true,
+        "data": "opaque-data",
+    });
+    let mut map = Map::new();
+    map.insert(
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings".into(),
+        settings,
+    );
+    map
+}

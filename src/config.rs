@@ -1,0 +1,39 @@
+//! The worker's configuration: `[vars]`, secrets and KV bindings.
+
+use lti_core::Error;
+use url::Url;
+use worker::Env;
+
+/// Registrations, one per `<issuer>#<client_id>`.
+pub const PLATFORMS: &str = "PLATFORMS";
+/// Logins, platform JWKS, the worker's generated keys, sessions.
+pub const LTI_STATE: &str = "LTI_STATE";
+
+pub struct Config {
+    /// `ORIGIN_URL`: where verified requests go.
+    pub origin: Url,
+    /// `ASSERTION_AUDIENCE`, by default `ORIGIN_URL`.
+    pub audience: String,
+    /// `SESSION_TTL` in seconds.
+    pub session_ttl: u64,
+    /// Secret `LTI_PRIVATE_KEY` (PKCS#8 PEM); generated and kept in KV when absent.
+    pub private_key: Option<String>,
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Self, Error> {
+        let origin = var(env, "ORIGIN_URL").ok_or_else(|| Error::Config("ORIGIN_URL is not set".into()))?;
+        let origin = Url::parse(&origin).map_err(|e| Error::Config(format!("ORIGIN_URL: {e}")))?;
+        let audience = var(env, "ASSERTION_AUDIENCE").unwrap_or_else(|| origin.as_str().trim_end_matches('/').to_owned());
+        let session_ttl = match var(env, "SESSION_TTL") {
+            Some(ttl) => ttl.parse().map_err(|_| Error::Config("SESSION_TTL must be seconds".into()))?,
+            None => lti_core::session::DEFAULT_TTL,
+        };
+        let private_key = env.secret("LTI_PRIVATE_KEY").ok().map(|s| s.to_string());
+        Ok(Self { origin, audience, session_ttl, private_key })
+    }
+}

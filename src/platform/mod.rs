@@ -1,0 +1,25 @@
+//! The core's ports, implemented with the Workers runtime.
+
+mod crypto;
+mod http;
+mod kv;
+
+pub use crypto::WebCrypto;
+pub use http::FetchClient;
+pub use kv::Kv;
+
+use lti_core::ports::Rng;
+
+/// `crypto.getRandomValues`, through getrandom.
+pub struct OsRng;
+
+impl Rng for OsRng {
+    fn fill(&self, dest: &mut [u8]) {
+        getrandom::getrandom(dest).expect("the runtime provides crypto.getRandomValues");
+    }
+}
+
+/// Unix seconds.
+pub fn now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}

@@ -1,0 +1,125 @@
+//! The one table from failures to HTTP responses. Bodies name the failed check
+//! for a person (launch errors show inside an LMS iframe); internal details go
+//! to the log only, never a token, key or secret.
+
+use lti_core::{Error, ErrorKind};
+use worker::{console_error, console_warn, Headers, Response};
+
+/// Why a request could not be served.
+pub enum Failure {
+    /// A protocol failure from the core.
+    Lti(Error),
+    /// The origin could not be reached.
+    Origin(String),
+    /// The runtime failed (a binding missing, a JS exception).
+    Runtime(worker::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Lti(e)
+    }
+}
+
+impl From<worker::Error> for Failure {
+    fn from(e: worker::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+impl Failure {
+    fn status(&self) -> u16 {
+        match self {
+            Failure::Lti(e) => match e.kind() {
+                ErrorKind::BadRequest => 400,
+                ErrorKind::Unauthorized => 401,
+                ErrorKind::Forbidden => 403,
+                ErrorKind::PlatformUnavailable => 502,
+                ErrorKind::StorageUnavailable => 503,
+                ErrorKind::Internal => 500,
+            },
+            Failure::Origin(_) => 502,
+            Failure::Runtime(_) => 500,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Failure::Lti(e) => e.code(),
+            Failure::Origin(_) => "origin_unavailable",
+            Failure::Runtime(_) => "internal_error",
+        }
+    }
+
+    /// What the person sees. Internal failures say nothing more than that.
+    fn public_message(&self) -> String {
+        match self {
+            Failure::Lti(e) if e.kind() != ErrorKind::Internal => e.to_string(),
+            Failure::Origin(_) => "the application behind this tool did not answer".into(),
+            _ => "internal error; the details are in the tool's log".into(),
+        }
+    }
+
+    /// The full detail, for the log only.
+    fn detail(&self) -> String {
+        match self {
+            Failure::Lti(e) => format!("{e}"),
+            Failure::Origin(e) => format!("origin fetch failed: {e}"),
+            Failure::Runtime(e) => format!("runtime: {e}"),
+        }
+    }
+
+    /// Logs the failure and answers with a short HTML page.
+    pub fn into_response(self, title: &str) -> worker::Result<Response> {
+        let status = self.status();
+        if status >= 500 {
+            console_error!("{title}: {status} {}: {}", self.code(), self.detail());
+        } else {
+            console_warn!("{title}: {status} {}: {}", self.code(), self.public_message());
+        }
+        let body = error_page(title, &self.public_message(), self.code());
+        Ok(Response::from_html(body)?.with_status(status).with_headers(page_headers()?))
+    }
+}
+
+/// Headers for pages the worker writes itself. No `frame-ancestors`: the pages
+/// must show inside an LMS iframe.
+pub fn page_headers() -> worker::Result<Headers> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")?;
+    Ok(headers)
+}
+
+fn error_page(title: &str, message: &str, code: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{title}</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}}h1{{font-size:1.3rem;color:#a11}}code{{background:#f3f3f3;padding:0 .3em}}</style>
+</head><body><h1>{title}</h1><p>{message}</p><p>Error code: <code>{code}</code></p>
+<p>Try launching the tool again from your course. If it keeps failing, tell your LMS administrator this code.</p>
+</body></html>"#,
+        title = escape(title),
+        message = escape(message),
+        code = escape(code),
+    )
+}
+
+/// HTML text escaping.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,197 @@
+//! One short function per route; the protocol lives in `lti_core`.
+
+use lti_core::assertion::{issue_assertion, AssertionConfig};
+use lti_core::cache::MemoryCache;
+use lti_core::keys::{public_jwks, signing_keys};
+use lti_core::launch::{verify_launch, LaunchRequest};
+use lti_core::login::{initiate_login, save_login, LoginRequest, LOGIN_TTL};
+use lti_core::ports::Ports;
+use lti_core::registration::find_registration;
+use lti_core::session::{load_session, start_session};
+use lti_core::Error;
+use url::Url;
+use worker::{Env, Headers, Method, Request, Response};
+
+use crate::config::{Config, LTI_STATE, PLATFORMS};
+use crate::platform::{self, FetchClient, Kv, OsRng, WebCrypto};
+use crate::response::{page_headers, Failure};
+use crate::{cookies, forward};
+
+/// Login and launch bodies are a few KB; anything far larger is not one.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+type Outcome = Result<Response, Failure>;
+
+/// The runtime's ports for one request.
+struct Runtime {
+    platforms: Kv,
+    store: Kv,
+    config: Config,
+    tool: Url,
+}
+
+thread_local! {
+    // One per isolate: wasm is single-threaded, and the cache outlives requests.
+    static CACHE: &'static MemoryCache = Box::leak(Box::default());
+}
+
+impl Runtime {
+    fn new(env: &Env, url: &Url) -> Result<Self, Failure> {
+        let tool = Url::parse(&url.origin().ascii_serialization()).map_err(|e| Failure::Runtime(e.into()))?;
+        Ok(Self {
+            platforms: Kv(env.kv(PLATFORMS)?),
+            store: Kv(env.kv(LTI_STATE)?),
+            config: Config::from_env(env)?,
+            tool,
+        })
+    }
+
+    fn ports(&self) -> Ports<'_, Kv, FetchClient, WebCrypto> {
+        Ports {
+            platforms: &self.platforms,
+            store: &self.store,
+            http: &FetchClient,
+            crypto: &WebCrypto,
+            rng: &OsRng,
+            cache: CACHE.with(|c| *c),
+            now: platform::now(),
+        }
+    }
+
+    fn assertion_config(&self) -> AssertionConfig {
+        AssertionConfig {
+            issuer: self.tool.as_str().trim_end_matches('/').to_owned(),
+            audience: self.config.audience.clone(),
+        }
+    }
+
+    /// A fresh assertion for verified launch claims.
+    async fn assertion(&self, ports: &Ports<'_, Kv, FetchClient, WebCrypto>, lti: &serde_json::Map<String, serde_json::Value>) -> Result<String, Failure> {
+        let keys = signing_keys(ports, self.config.private_key.as_deref()).await?;
+        let config = self.assertion_config();
+        Ok(issue_assertion(ports.crypto, &keys[0], &config, lti, ports.rng, ports.now).await?)
+    }
+}
+
+pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    let url = req.url()?;
+    let (title, outcome) = match (req.method(), url.path()) {
+        (Method::Get | Method::Post, "/lti/login") => ("LTI login failed", login(req, &env, &url).await),
+        (Method::Post, "/lti/launch") => ("LTI launch failed", launch(req, &env, &url).await),
+        (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
+        (_, "/lti/login" | "/lti/launch" | "/.well-known/jwks.json") => {
+            return plain(405, "method not allowed");
+        }
+        (_, path) if path.starts_with("/lti/") => return plain(404, "no such LTI route"),
+        _ => ("Request failed", passthrough(req, &env, &url).await),
+    };
+    outcome.or_else(|failure| failure.into_response(title))
+}
+
+fn plain(status: u16, message: &str) -> worker::Result<Response> {
+    Ok(Response::ok(message)?.with_status(status).with_headers(page_headers()?))
+}
+
+/// The parameters of a GET query or of an urlencoded POST body.
+async fn params(req: &mut Request, url: &Url) -> Result<Vec<(String, String)>, Failure> {
+    if req.method() == Method::Get {
+        return Ok(url.query_pairs().into_owned().collect());
+    }
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        let reason = "must be application/x-www-form-urlencoded".into();
+        return Err(Error::InvalidParameter { name: "content-type", reason }.into());
+    }
+    let too_large = || Error::TooLarge { what: "request body", limit: MAX_FORM_BYTES };
+    let declared = req.headers().get("content-length")?.and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|l| l > MAX_FORM_BYTES) {
+        return Err(too_large().into());
+    }
+    let body = req.bytes().await?;
+    if body.len() > MAX_FORM_BYTES {
+        return Err(too_large().into());
+    }
+    Ok(url::form_urlencoded::parse(&body).into_owned().collect())
+}
+
+fn pairs(params: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// OIDC login initiation: redirect to the platform with `state` and `nonce`.
+async fn login(mut req: Request, env: &Env, url: &Url) -> Outcome {
+    let params = params(&mut req, url).await?;
+    let runtime = Runtime::new(env, url)?;
+    let ports = runtime.ports();
+    let request = LoginRequest::from_params(pairs(&params))?;
+    let registration =
+        find_registration(&ports.cached_platforms(), &request.iss, request.client_id.as_deref()).await?;
+    let redirect = initiate_login(&request, &registration, &runtime.tool, ports.rng)?;
+    save_login(ports.store, &redirect).await?;
+    let headers = page_headers()?;
+    headers.set("location", &redirect.location)?;
+    headers.append("set-cookie", &cookies::state(&redirect.state, LOGIN_TTL))?;
+    Ok(Response::empty()?.with_status(302).with_headers(headers))
+}
+
+/// The `redirect_uri`: verify the launch, then hand it to the origin.
+async fn launch(mut req: Request, env: &Env, url: &Url) -> Outcome {
+    let params = params(&mut req, url).await?;
+    let runtime = Runtime::new(env, url)?;
+    let ports = runtime.ports();
+    let request = LaunchRequest::from_params(pairs(&params))?;
+    let jar = cookies::parse(req.headers().get("cookie")?.as_deref());
+    let state_cookie = cookies::has_state(&jar, &request.state);
+    let launch = verify_launch(&request, state_cookie, &ports, &runtime.tool).await?;
+
+    let assertion = runtime.assertion(&ports, &launch.claims).await?;
+    let ttl = runtime.config.session_ttl;
+    let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
+    let target = Url::parse(&launch.target_link_uri).map_err(|e| Failure::Runtime(e.into()))?;
+    let origin_url = forward::origin_url(&runtime.config.origin, &target);
+    let headers = forward::origin_headers(&launch_headers(req.headers())?, &jar, &runtime.tool, Some(&assertion))?;
+    let set_cookies = [cookies::session(&session, ttl), cookies::clear_state(&request.state)];
+    forward::send(&origin_url, Method::Get, headers, None, &runtime.config.origin, &runtime.tool, &set_cookies).await
+}
+
+/// Of the platform's form POST, only what describes the browser goes on.
+fn launch_headers(client: &Headers) -> worker::Result<Headers> {
+    let headers = Headers::new();
+    for name in ["accept", "accept-language", "user-agent"] {
+        if let Some(value) = client.get(name)? {
+            headers.set(name, &value)?;
+        }
+    }
+    Ok(headers)
+}
+
+/// The worker's public keys, for platforms and origins.
+async fn jwks(env: &Env, url: &Url) -> Outcome {
+    let runtime = Runtime::new(env, url)?;
+    let keys = signing_keys(&runtime.ports(), runtime.config.private_key.as_deref()).await?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "public, max-age=300")?;
+    headers.set("access-control-allow-origin", "*")?;
+    Ok(Response::from_json(&public_jwks(&keys))?.with_headers(headers))
+}
+
+/// Everything else goes to the origin: with a fresh assertion when the
+/// browser holds a live session, bare otherwise.
+async fn passthrough(req: Request, env: &Env, url: &Url) -> Outcome {
+    let runtime = Runtime::new(env, url)?;
+    let ports = runtime.ports();
+    let jar = cookies::parse(req.headers().get("cookie")?.as_deref());
+    let session = match cookies::session_id(&jar) {
+        Some(id) => load_session(ports.store, id, ports.now).await?,
+        None => None,
+    };
+    let assertion = match &session {
+        Some(session) => Some(runtime.assertion(&ports, &session.lti).await?),
+        None => None,
+    };
+    let origin_url = forward::origin_url(&runtime.config.origin, url);
+    let headers = forward::origin_headers(req.headers(), &jar, &runtime.tool, assertion.as_deref())?;
+    let body = req.inner().body().map(Into::into);
+    forward::send(&origin_url, req.method(), headers, body, &runtime.config.origin, &runtime.tool, &[]).await
+}
