@@ -43,7 +43,7 @@ pub fn origin_headers(
     if let Some(cookie) = cookies::for_origin(cookies) {
         headers.set("cookie", &cookie)?;
     }
-    headers.set("x-forwarded-host", tool.host_str().unwrap_or_default())?;
+    headers.set("x-forwarded-host", &tool[url::Position::BeforeHost..url::Position::AfterPort])?;
     headers.set("x-forwarded-proto", tool.scheme())?;
     if let Some(assertion) = assertion {
         headers.set(ASSERTION, assertion)?;

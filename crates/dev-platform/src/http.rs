@@ -10,7 +10,7 @@ use std::thread;
 use tiny_http::{Header, Request, Response, Server};
 
 /// A request, read fully, so handlers are plain functions that are easy to test.
-pub(crate) struct Incoming {
+pub struct Incoming {
     pub method: String,
     /// Path and query, as received.
     pub url: String,
@@ -41,7 +41,7 @@ impl Incoming {
 }
 
 /// First value of a parameter.
-pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(n, _)| n == name)
@@ -54,7 +54,7 @@ fn parse_form(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-pub(crate) fn encode_query(pairs: &[(&str, String)]) -> String {
+pub fn encode_query(pairs: &[(&str, String)]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in pairs {
         out.append_pair(name, value);
@@ -62,7 +62,7 @@ pub(crate) fn encode_query(pairs: &[(&str, String)]) -> String {
     out.finish()
 }
 
-pub(crate) struct Reply {
+pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -104,10 +104,10 @@ impl Reply {
     }
 }
 
-pub(crate) type Handler = Arc<dyn Fn(&Incoming) -> Reply + Send + Sync>;
+pub type Handler = Arc<dyn Fn(&Incoming) -> Reply + Send + Sync>;
 
 /// A listening server on 127.0.0.1; stops on `stop()` or drop.
-pub(crate) struct Serving {
+pub struct Serving {
     server: Arc<Server>,
     stopped: Arc<AtomicBool>,
     port: u16,
@@ -202,7 +202,7 @@ fn read_request(request: &mut Request) -> Incoming {
     }
 }
 
-pub(crate) fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -226,7 +226,7 @@ code,pre{background:#f4f4f6;border-radius:4px}pre{padding:.8rem;overflow:auto}\
 .ok{color:#17803d}.err{color:#c62828}.muted{color:#666}";
 
 /// A complete HTML page; `body` must already be escaped.
-pub(crate) fn page(title: &str, body: &str) -> String {
+pub fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{}</title>\
          <style>{STYLE}</style></head><body>\n{body}\n</body></html>\n",
@@ -235,7 +235,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 }
 
 /// A form that POSTs itself on load, with a visible button for browsers without JS.
-pub(crate) fn auto_post_form(title: &str, action: &str, fields: &[(&str, String)]) -> String {
+pub fn auto_post_form(title: &str, action: &str, fields: &[(&str, String)]) -> String {
     let inputs: String = fields
         .iter()
         .map(|(name, value)| {

@@ -4,7 +4,7 @@
 //! The signing keys are committed fixtures (see `keys/README.md`): public test keys only.
 
 mod claims;
-mod http;
+pub mod http;
 mod keys;
 pub mod origin;
 mod platform;

@@ -1,0 +1,107 @@
+//! A minimal browser: a cookie jar, no redirects followed, every status returned.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A response, whatever its status.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// Lower-cased names, in order; `set-cookie` may repeat.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+pub struct Browser {
+    agent: ureq::Agent,
+    pub cookies: RefCell<BTreeMap<String, String>>,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(30))
+            .build();
+        Self { agent, cookies: RefCell::default() }
+    }
+}
+
+impl Browser {
+    pub fn get(&self, url: &str) -> Reply {
+        self.send(self.agent.get(url), None)
+    }
+
+    pub fn get_with(&self, url: &str, headers: &[(&str, &str)]) -> Reply {
+        let request = headers.iter().fold(self.agent.get(url), |r, (n, v)| r.set(n, v));
+        self.send(request, None)
+    }
+
+    pub fn post_form(&self, url: &str, fields: &[(&str, &str)]) -> Reply {
+        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        self.post_raw(url, "application/x-www-form-urlencoded", &body)
+    }
+
+    pub fn post_raw(&self, url: &str, content_type: &str, body: &str) -> Reply {
+        self.send(self.agent.post(url).set("content-type", content_type), Some(body))
+    }
+
+    fn send(&self, mut request: ureq::Request, body: Option<&str>) -> Reply {
+        let jar = self.cookie_header();
+        if !jar.is_empty() {
+            request = request.set("cookie", &jar);
+        }
+        let result = match body {
+            Some(body) => request.send_string(body),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let reply = read(response);
+        self.store_cookies(&reply);
+        reply
+    }
+
+    fn cookie_header(&self) -> String {
+        let cookies = self.cookies.borrow();
+        cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    /// Keeps cookies by name; `Max-Age=0` removes one.
+    fn store_cookies(&self, reply: &Reply) {
+        for cookie in reply.set_cookies() {
+            let Some((name, rest)) = cookie.split_once('=') else { continue };
+            let value = rest.split(';').next().unwrap_or_default();
+            if cookie.contains("Max-Age=0") {
+                self.cookies.borrow_mut().remove(name);
+            } else {
+                self.cookies.borrow_mut().insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+}
+
+fn read(response: ureq::Response) -> Reply {
+    let status = response.status();
+    let mut headers = Vec::new();
+    for name in response.headers_names() {
+        for value in response.all(&name) {
+            headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        }
+    }
+    let body = response.into_string().unwrap_or_default();
+    Reply { status, headers, body }
+}

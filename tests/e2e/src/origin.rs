@@ -1,0 +1,69 @@
+//! An origin app that records what reaches it, so tests can prove that a
+//! rejected request reached nothing.
+
+use std::sync::{Arc, Mutex};
+
+use dev_platform::http::{Reply, Serving};
+
+/// One request as the origin saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query.
+    pub url: String,
+    /// Lower-cased names.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn assertion(&self) -> Option<&str> {
+        self.header("lti-jwt-assertion")
+    }
+}
+
+pub struct RecordingOrigin {
+    serving: Serving,
+    seen: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl RecordingOrigin {
+    /// Answers `200 origin saw <path>`; `/redirect` answers a 302 to its own
+    /// absolute URL, as apps behind proxies often do.
+    pub fn start() -> std::io::Result<Self> {
+        let serving = Serving::bind(0)?;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (log, base) = (Arc::clone(&seen), format!("http://127.0.0.1:{}", serving.port()));
+        serving.run(Arc::new(move |req| {
+            log.lock().unwrap().push(Recorded {
+                method: req.method.clone(),
+                url: req.url.clone(),
+                headers: req.headers.clone(),
+                body: req.body.clone(),
+            });
+            match req.path.as_str() {
+                "/redirect" => Reply::redirect(format!("{base}/after-redirect?x=1")),
+                path => Reply::text(200, format!("origin saw {path}")).with_header("x-origin", "1"),
+            }
+        }));
+        Ok(Self { serving, seen })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.serving.port())
+    }
+
+    /// Every request whose path starts with `prefix`.
+    pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
+        let seen = self.seen.lock().unwrap();
+        seen.iter().filter(|r| r.url.starts_with(prefix)).cloned().collect()
+    }
+
+    pub fn all(&self) -> Vec<Recorded> {
+        self.seen.lock().unwrap().clone()
+    }
+}

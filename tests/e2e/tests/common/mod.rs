@@ -1,0 +1,73 @@
+//! Steps shared by the tests: a login, a launch, and the checks on a rejection.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use lti_edge_e2e::{Browser, Reply, Stack};
+use serde_json::Value;
+
+pub const RESOURCE_LINK: &str = "LtiResourceLinkRequest";
+
+/// Every credential the tests saw; none may appear in the worker's log.
+pub static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+pub fn remember(secret: &str) {
+    SECRETS.lock().unwrap().push(secret.to_owned());
+}
+
+/// A target on the worker whose path only this test uses.
+pub fn target(stack: &Stack, name: &str) -> String {
+    stack.url(&format!("/t/{name}"))
+}
+
+pub fn query(location: &str) -> HashMap<String, String> {
+    let url = url::Url::parse(location).expect("absolute Location");
+    url.query_pairs().into_owned().collect()
+}
+
+/// A GET login for `client_id` on `platform`; returns (state, nonce).
+pub fn login(stack: &Stack, browser: &Browser, platform: &str, client_id: &str, target: &str) -> (String, String) {
+    let url = url::Url::parse_with_params(
+        &stack.url("/lti/login"),
+        [
+            ("iss", stack.platform.issuer(platform).as_str()),
+            ("login_hint", "user-123"),
+            ("target_link_uri", target),
+            ("client_id", client_id),
+        ],
+    )
+    .unwrap();
+    let reply = browser.get(url.as_str());
+    assert_eq!(reply.status, 302, "login: {}", reply.body);
+    let query = query(reply.header("location").unwrap());
+    (query["state"].clone(), query["nonce"].clone())
+}
+
+/// Valid claims for a resource link launch of `tool-a1`.
+pub fn claims(stack: &Stack, nonce: &str, target: &str) -> Value {
+    stack.platform.launch_claims("a", "tool-a1", "a1-dep-1", RESOURCE_LINK, nonce, target)
+}
+
+pub fn launch(stack: &Stack, browser: &Browser, state: &str, id_token: &str) -> Reply {
+    remember(id_token);
+    browser.post_form(&stack.url("/lti/launch"), &[("id_token", id_token), ("state", state)])
+}
+
+/// Logs in on platform a, edits valid claims, signs them with a's key, launches.
+pub fn launch_with(stack: &Stack, name: &str, edit: impl FnOnce(&mut Value)) -> Reply {
+    let browser = Browser::default();
+    let target = target(stack, name);
+    let (state, nonce) = login(stack, &browser, "a", "tool-a1", &target);
+    let mut claims = claims(stack, &nonce, &target);
+    edit(&mut claims);
+    launch(stack, &browser, &state, &stack.platform.sign_id_token("a", &claims))
+}
+
+/// A rejection: the status, a page naming the check, and nothing at the origin.
+pub fn assert_rejected(stack: &Stack, reply: &Reply, status: u16, check: &str, name: &str) {
+    assert_eq!(reply.status, status, "body: {}", reply.body);
+    assert!(reply.body.contains(check), "page should name `{check}`: {}", reply.body);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert!(reply.header("content-type").unwrap().starts_with("text/html"));
+    assert!(stack.origin.requests_to(&format!("/t/{name}")).is_empty(), "the origin was reached");
+}
