@@ -21,19 +21,31 @@ pub struct Config {
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty())
 }
 
 impl Config {
     pub fn from_env(env: &Env) -> Result<Self, Error> {
-        let origin = var(env, "ORIGIN_URL").ok_or_else(|| Error::Config("ORIGIN_URL is not set".into()))?;
+        let origin =
+            var(env, "ORIGIN_URL").ok_or_else(|| Error::Config("ORIGIN_URL is not set".into()))?;
         let origin = Url::parse(&origin).map_err(|e| Error::Config(format!("ORIGIN_URL: {e}")))?;
-        let audience = var(env, "ASSERTION_AUDIENCE").unwrap_or_else(|| origin.as_str().trim_end_matches('/').to_owned());
+        let audience = var(env, "ASSERTION_AUDIENCE")
+            .unwrap_or_else(|| origin.as_str().trim_end_matches('/').to_owned());
         let session_ttl = match var(env, "SESSION_TTL") {
-            Some(ttl) => ttl.parse().map_err(|_| Error::Config("SESSION_TTL must be seconds".into()))?,
+            Some(ttl) => ttl
+                .parse()
+                .map_err(|_| Error::Config("SESSION_TTL must be seconds".into()))?,
             None => lti_core::session::DEFAULT_TTL,
         };
         let private_key = env.secret("LTI_PRIVATE_KEY").ok().map(|s| s.to_string());
-        Ok(Self { origin, audience, session_ttl, private_key })
+        Ok(Self {
+            origin,
+            audience,
+            session_ttl,
+            private_key,
+        })
     }
 }

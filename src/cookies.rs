@@ -24,12 +24,22 @@ fn build(name: String, value: String, path: &'static str, max_age: i64) -> Strin
 /// Binds `state` to this browser. One cookie per login, so several launches
 /// in one page (several tools in one course page) do not overwrite each other.
 pub fn state(state: &str, max_age: u64) -> String {
-    build(format!("{STATE_PREFIX}{state}"), "1".into(), "/lti/launch", max_age as i64)
+    build(
+        format!("{STATE_PREFIX}{state}"),
+        "1".into(),
+        "/lti/launch",
+        max_age as i64,
+    )
 }
 
 /// Removes the state cookie once its launch has been handled.
 pub fn clear_state(state: &str) -> String {
-    build(format!("{STATE_PREFIX}{state}"), String::new(), "/lti/launch", 0)
+    build(
+        format!("{STATE_PREFIX}{state}"),
+        String::new(),
+        "/lti/launch",
+        0,
+    )
 }
 
 pub fn session(id: &str, max_age: u64) -> String {
@@ -38,7 +48,9 @@ pub fn session(id: &str, max_age: u64) -> String {
 
 /// The cookies of a `Cookie` header, as (name, value).
 pub fn parse(header: Option<&str>) -> Vec<(String, String)> {
-    let Some(header) = header else { return Vec::new() };
+    let Some(header) = header else {
+        return Vec::new();
+    };
     Cookie::split_parse(header)
         .filter_map(Result::ok)
         .map(|c| (c.name().to_owned(), c.value().to_owned()))
@@ -46,11 +58,16 @@ pub fn parse(header: Option<&str>) -> Vec<(String, String)> {
 }
 
 pub fn has_state(cookies: &[(String, String)], state: &str) -> bool {
-    cookies.iter().any(|(name, _)| name.strip_prefix(STATE_PREFIX) == Some(state))
+    cookies
+        .iter()
+        .any(|(name, _)| name.strip_prefix(STATE_PREFIX) == Some(state))
 }
 
 pub fn session_id(cookies: &[(String, String)]) -> Option<&str> {
-    cookies.iter().find(|(name, _)| name == SESSION).map(|(_, v)| v.as_str())
+    cookies
+        .iter()
+        .find(|(name, _)| name == SESSION)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The `Cookie` header for the origin: the worker's own cookies removed, as

@@ -13,7 +13,14 @@ use crate::response::Failure;
 /// comes from its URL), `cookie` (rebuilt without the worker's), and the
 /// assertion header, which only the worker may set.
 const DROPPED: [&str; 9] = [
-    "host", "cookie", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
+    "host",
+    "cookie",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
     "proxy-authorization",
 ];
 
@@ -43,7 +50,10 @@ pub fn origin_headers(
     if let Some(cookie) = cookies::for_origin(cookies) {
         headers.set("cookie", &cookie)?;
     }
-    headers.set("x-forwarded-host", &tool[url::Position::BeforeHost..url::Position::AfterPort])?;
+    headers.set(
+        "x-forwarded-host",
+        &tool[url::Position::BeforeHost..url::Position::AfterPort],
+    )?;
     headers.set("x-forwarded-proto", tool.scheme())?;
     if let Some(assertion) = assertion {
         headers.set(ASSERTION, assertion)?;
@@ -63,20 +73,33 @@ pub async fn send(
     set_cookies: &[String],
 ) -> Result<Response, Failure> {
     let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers).with_redirect(RequestRedirect::Manual).with_body(body);
+    init.with_method(method)
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(body);
     let request = Request::new_with_init(url.as_str(), &init)?;
-    let response = Fetch::Request(request).send().await.map_err(|e| Failure::Origin(e.to_string()))?;
+    let response = Fetch::Request(request)
+        .send()
+        .await
+        .map_err(|e| Failure::Origin(e.to_string()))?;
     let status = response.status_code();
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {
-        let value = if name == "location" { rewrite_location(&value, origin, tool) } else { value };
+        let value = if name == "location" {
+            rewrite_location(&value, origin, tool)
+        } else {
+            value
+        };
         headers.append(&name, &value)?;
     }
     for cookie in set_cookies {
         headers.append("set-cookie", cookie)?;
     }
     let (_, body) = response.into_parts();
-    Ok(Response::builder().with_status(status).with_headers(headers).body(body))
+    Ok(Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .body(body))
 }
 
 /// A redirect to the origin's own URL becomes one to the worker's.

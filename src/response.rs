@@ -75,10 +75,16 @@ impl Failure {
         if status >= 500 {
             console_error!("{title}: {status} {}: {}", self.code(), self.detail());
         } else {
-            console_warn!("{title}: {status} {}: {}", self.code(), self.public_message());
+            console_warn!(
+                "{title}: {status} {}: {}",
+                self.code(),
+                self.public_message()
+            );
         }
         let body = error_page(title, &self.public_message(), self.code());
-        Ok(Response::from_html(body)?.with_status(status).with_headers(page_headers()?))
+        Ok(Response::from_html(body)?
+            .with_status(status)
+            .with_headers(page_headers()?))
     }
 }
 
@@ -89,7 +95,10 @@ pub fn page_headers() -> worker::Result<Headers> {
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("cache-control", "no-store")?;
     headers.set("x-content-type-options", "nosniff")?;
-    headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")?;
+    headers.set(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'",
+    )?;
     Ok(headers)
 }
 

@@ -37,7 +37,8 @@ thread_local! {
 
 impl Runtime {
     fn new(env: &Env, url: &Url) -> Result<Self, Failure> {
-        let tool = Url::parse(&url.origin().ascii_serialization()).map_err(|e| Failure::Runtime(e.into()))?;
+        let tool = Url::parse(&url.origin().ascii_serialization())
+            .map_err(|e| Failure::Runtime(e.into()))?;
         Ok(Self {
             platforms: Kv(env.kv(PLATFORMS)?),
             store: Kv(env.kv(LTI_STATE)?),
@@ -66,7 +67,11 @@ impl Runtime {
     }
 
     /// A fresh assertion for verified launch claims.
-    async fn assertion(&self, ports: &Ports<'_, Kv, FetchClient, WebCrypto>, lti: &serde_json::Map<String, serde_json::Value>) -> Result<String, Failure> {
+    async fn assertion(
+        &self,
+        ports: &Ports<'_, Kv, FetchClient, WebCrypto>,
+        lti: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<String, Failure> {
         let keys = signing_keys(ports, self.config.private_key.as_deref()).await?;
         let config = self.assertion_config();
         Ok(issue_assertion(ports.crypto, &keys[0], &config, lti, ports.rng, ports.now).await?)
@@ -76,7 +81,9 @@ impl Runtime {
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let url = req.url()?;
     let (title, outcome) = match (req.method(), url.path()) {
-        (Method::Get | Method::Post, "/lti/login") => ("LTI login failed", login(req, &env, &url).await),
+        (Method::Get | Method::Post, "/lti/login") => {
+            ("LTI login failed", login(req, &env, &url).await)
+        }
         (Method::Post, "/lti/launch") => ("LTI launch failed", launch(req, &env, &url).await),
         (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
         (_, "/lti/login" | "/lti/launch" | "/.well-known/jwks.json") => {
@@ -89,7 +96,9 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
 }
 
 fn plain(status: u16, message: &str) -> worker::Result<Response> {
-    Ok(Response::ok(message)?.with_status(status).with_headers(page_headers()?))
+    Ok(Response::ok(message)?
+        .with_status(status)
+        .with_headers(page_headers()?))
 }
 
 /// The parameters of a GET query or of an urlencoded POST body.
@@ -100,10 +109,20 @@ async fn params(req: &mut Request, url: &Url) -> Result<Vec<(String, String)>, F
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         let reason = "must be application/x-www-form-urlencoded".into();
-        return Err(Error::InvalidParameter { name: "content-type", reason }.into());
+        return Err(Error::InvalidParameter {
+            name: "content-type",
+            reason,
+        }
+        .into());
     }
-    let too_large = || Error::TooLarge { what: "request body", limit: MAX_FORM_BYTES };
-    let declared = req.headers().get("content-length")?.and_then(|l| l.parse::<usize>().ok());
+    let too_large = || Error::TooLarge {
+        what: "request body",
+        limit: MAX_FORM_BYTES,
+    };
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|l| l.parse::<usize>().ok());
     if declared.is_some_and(|l| l > MAX_FORM_BYTES) {
         return Err(too_large().into());
     }
@@ -124,8 +143,12 @@ async fn login(mut req: Request, env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
     let ports = runtime.ports();
     let request = LoginRequest::from_params(pairs(&params))?;
-    let registration =
-        find_registration(&ports.cached_platforms(), &request.iss, request.client_id.as_deref()).await?;
+    let registration = find_registration(
+        &ports.cached_platforms(),
+        &request.iss,
+        request.client_id.as_deref(),
+    )
+    .await?;
     let redirect = initiate_login(&request, &registration, &runtime.tool, ports.rng)?;
     save_login(ports.store, &redirect).await?;
     let headers = page_headers()?;
@@ -149,9 +172,26 @@ async fn launch(mut req: Request, env: &Env, url: &Url) -> Outcome {
     let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
     let target = Url::parse(&launch.target_link_uri).map_err(|e| Failure::Runtime(e.into()))?;
     let origin_url = forward::origin_url(&runtime.config.origin, &target);
-    let headers = forward::origin_headers(&launch_headers(req.headers())?, &jar, &runtime.tool, Some(&assertion))?;
-    let set_cookies = [cookies::session(&session, ttl), cookies::clear_state(&request.state)];
-    forward::send(&origin_url, Method::Get, headers, None, &runtime.config.origin, &runtime.tool, &set_cookies).await
+    let headers = forward::origin_headers(
+        &launch_headers(req.headers())?,
+        &jar,
+        &runtime.tool,
+        Some(&assertion),
+    )?;
+    let set_cookies = [
+        cookies::session(&session, ttl),
+        cookies::clear_state(&request.state),
+    ];
+    forward::send(
+        &origin_url,
+        Method::Get,
+        headers,
+        None,
+        &runtime.config.origin,
+        &runtime.tool,
+        &set_cookies,
+    )
+    .await
 }
 
 /// Of the platform's form POST, only what describes the browser goes on.
@@ -191,7 +231,17 @@ async fn passthrough(req: Request, env: &Env, url: &Url) -> Outcome {
         None => None,
     };
     let origin_url = forward::origin_url(&runtime.config.origin, url);
-    let headers = forward::origin_headers(req.headers(), &jar, &runtime.tool, assertion.as_deref())?;
+    let headers =
+        forward::origin_headers(req.headers(), &jar, &runtime.tool, assertion.as_deref())?;
     let body = req.inner().body().map(Into::into);
-    forward::send(&origin_url, req.method(), headers, body, &runtime.config.origin, &runtime.tool, &[]).await
+    forward::send(
+        &origin_url,
+        req.method(),
+        headers,
+        body,
+        &runtime.config.origin,
+        &runtime.tool,
+        &[],
+    )
+    .await
 }

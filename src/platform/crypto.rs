@@ -35,7 +35,10 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
 }
 
 fn algorithm() -> Object {
-    object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())])
+    object(&[
+        ("name", "RSASSA-PKCS1-v1_5".into()),
+        ("hash", "SHA-256".into()),
+    ])
 }
 
 fn usages(names: &[&str]) -> Array {
@@ -67,7 +70,13 @@ async fn imported(
 
 async fn import_pkcs8(der: &[u8], extractable: bool) -> Result<JsValue, CryptoError> {
     let data: Object = Uint8Array::from(der).into();
-    let promise = subtle()?.import_key_with_object("pkcs8", &data, &algorithm(), extractable, &usages(&["sign"]));
+    let promise = subtle()?.import_key_with_object(
+        "pkcs8",
+        &data,
+        &algorithm(),
+        extractable,
+        &usages(&["sign"]),
+    );
     call(promise).await
 }
 
@@ -80,24 +89,33 @@ impl Crypto for WebCrypto {
     ) -> Result<bool, CryptoError> {
         let cache_key = format!("{}.{}", key.n, key.e).into_bytes();
         let key = imported(cache_key, async {
-            let jwk = object(&[("kty", "RSA".into()), ("n", key.n.as_str().into()), ("e", key.e.as_str().into())]);
-            call(subtle()?.import_key_with_object("jwk", &jwk, &algorithm(), false, &usages(&["verify"]))).await
+            let jwk = object(&[
+                ("kty", "RSA".into()),
+                ("n", key.n.as_str().into()),
+                ("e", key.e.as_str().into()),
+            ]);
+            call(subtle()?.import_key_with_object(
+                "jwk",
+                &jwk,
+                &algorithm(),
+                false,
+                &usages(&["verify"]),
+            ))
+            .await
         })
         .await?;
-        let (mut signature, mut message) = (signature.to_vec(), message.to_vec());
         let promise = subtle()?.verify_with_object_and_u8_array_and_u8_array(
             &algorithm(),
             &key,
-            &mut signature,
-            &mut message,
+            signature,
+            message,
         );
         Ok(call(promise).await?.as_bool().unwrap_or(false))
     }
 
     async fn sign_rs256(&self, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let key = imported(key.0.clone(), import_pkcs8(&key.0, false)).await?;
-        let mut message = message.to_vec();
-        let promise = subtle()?.sign_with_object_and_u8_array(&algorithm(), &key, &mut message);
+        let promise = subtle()?.sign_with_object_and_u8_array(&algorithm(), &key, message);
         Ok(Uint8Array::new(&call(promise).await?).to_vec())
     }
 
@@ -108,8 +126,12 @@ impl Crypto for WebCrypto {
             ("publicExponent", Uint8Array::from(&[1u8, 0, 1][..]).into()),
             ("hash", "SHA-256".into()),
         ]);
-        let pair = call(subtle()?.generate_key_with_object(&params, true, &usages(&["sign", "verify"]))).await?;
-        let private: CryptoKey = Reflect::get(&pair, &"privateKey".into()).map_err(err)?.unchecked_into();
+        let pair =
+            call(subtle()?.generate_key_with_object(&params, true, &usages(&["sign", "verify"])))
+                .await?;
+        let private: CryptoKey = Reflect::get(&pair, &"privateKey".into())
+            .map_err(err)?
+            .unchecked_into();
         let der = call(subtle()?.export_key("pkcs8", &private)).await?;
         Ok(PrivateKey(Uint8Array::new(&der).to_vec()))
     }
@@ -118,9 +140,18 @@ impl Crypto for WebCrypto {
         let private: CryptoKey = import_pkcs8(&key.0, true).await?.unchecked_into();
         let jwk = call(subtle()?.export_key("jwk", &private)).await?;
         let field = |name: &str| {
-            Reflect::get(&jwk, &name.into()).ok().and_then(|v| v.as_string())
+            Reflect::get(&jwk, &name.into())
+                .ok()
+                .and_then(|v| v.as_string())
                 .ok_or_else(|| CryptoError(format!("exported JWK has no {name}")))
         };
-        Ok(RsaPublicJwk { kty: "RSA".into(), n: field("n")?, e: field("e")?, kid: None, alg: None, use_: None })
+        Ok(RsaPublicJwk {
+            kty: "RSA".into(),
+            n: field("n")?,
+            e: field("e")?,
+            kid: None,
+            alg: None,
+            use_: None,
+        })
     }
 }

@@ -15,10 +15,11 @@ impl HttpClient for FetchClient {
             headers.set(name, value).map_err(err)?;
         }
         let mut init = RequestInit::new();
-        init.with_headers(headers).with_method(match request.method {
-            Method::Get => worker::Method::Get,
-            Method::Post => worker::Method::Post,
-        });
+        init.with_headers(headers)
+            .with_method(match request.method {
+                Method::Get => worker::Method::Get,
+                Method::Post => worker::Method::Post,
+            });
         if let Some(body) = &request.body {
             init.with_body(Some(body.into()));
         }

@@ -304,10 +304,7 @@ fn rejects_forged_signatures_and_algorithms() {
                 )
             }),
         ),
-        (
-            "HS256 with the public key",
-            Box::new(hs256_with_public_key),
-        ),
+        ("HS256 with the public key", Box::new(hs256_with_public_key)),
         (
             "attacker key under the platform kid",
             Box::new(|c| sign(&json!({"alg": "RS256", "kid": kid}), c, ATTACKER_PEM)),

@@ -15,11 +15,18 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn set_cookies(&self) -> Vec<&str> {
-        self.headers.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -34,7 +41,10 @@ impl Default for Browser {
             .redirects(0)
             .timeout(Duration::from_secs(30))
             .build();
-        Self { agent, cookies: RefCell::default() }
+        Self {
+            agent,
+            cookies: RefCell::default(),
+        }
     }
 }
 
@@ -44,17 +54,24 @@ impl Browser {
     }
 
     pub fn get_with(&self, url: &str, headers: &[(&str, &str)]) -> Reply {
-        let request = headers.iter().fold(self.agent.get(url), |r, (n, v)| r.set(n, v));
+        let request = headers
+            .iter()
+            .fold(self.agent.get(url), |r, (n, v)| r.set(n, v));
         self.send(request, None)
     }
 
     pub fn post_form(&self, url: &str, fields: &[(&str, &str)]) -> Reply {
-        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
         self.post_raw(url, "application/x-www-form-urlencoded", &body)
     }
 
     pub fn post_raw(&self, url: &str, content_type: &str, body: &str) -> Reply {
-        self.send(self.agent.post(url).set("content-type", content_type), Some(body))
+        self.send(
+            self.agent.post(url).set("content-type", content_type),
+            Some(body),
+        )
     }
 
     fn send(&self, mut request: ureq::Request, body: Option<&str>) -> Reply {
@@ -77,18 +94,26 @@ impl Browser {
 
     fn cookie_header(&self) -> String {
         let cookies = self.cookies.borrow();
-        cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// Keeps cookies by name; `Max-Age=0` removes one.
     fn store_cookies(&self, reply: &Reply) {
         for cookie in reply.set_cookies() {
-            let Some((name, rest)) = cookie.split_once('=') else { continue };
+            let Some((name, rest)) = cookie.split_once('=') else {
+                continue;
+            };
             let value = rest.split(';').next().unwrap_or_default();
             if cookie.contains("Max-Age=0") {
                 self.cookies.borrow_mut().remove(name);
             } else {
-                self.cookies.borrow_mut().insert(name.to_owned(), value.to_owned());
+                self.cookies
+                    .borrow_mut()
+                    .insert(name.to_owned(), value.to_owned());
             }
         }
     }
@@ -103,5 +128,9 @@ fn read(response: ureq::Response) -> Reply {
         }
     }
     let body = response.into_string().unwrap_or_default();
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }

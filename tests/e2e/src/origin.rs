@@ -18,7 +18,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn assertion(&self) -> Option<&str> {
@@ -37,7 +40,10 @@ impl RecordingOrigin {
     pub fn start() -> std::io::Result<Self> {
         let serving = Serving::bind(0)?;
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (log, base) = (Arc::clone(&seen), format!("http://127.0.0.1:{}", serving.port()));
+        let (log, base) = (
+            Arc::clone(&seen),
+            format!("http://127.0.0.1:{}", serving.port()),
+        );
         serving.run(Arc::new(move |req| {
             log.lock().unwrap().push(Recorded {
                 method: req.method.clone(),
@@ -60,7 +66,10 @@ impl RecordingOrigin {
     /// Every request whose path starts with `prefix`.
     pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
         let seen = self.seen.lock().unwrap();
-        seen.iter().filter(|r| r.url.starts_with(prefix)).cloned().collect()
+        seen.iter()
+            .filter(|r| r.url.starts_with(prefix))
+            .cloned()
+            .collect()
     }
 
     pub fn all(&self) -> Vec<Recorded> {

@@ -21,7 +21,10 @@ pub struct Stack {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 fn free_port() -> u16 {
@@ -55,7 +58,15 @@ impl Stack {
         let seed = state_dir.join("platforms.json");
         fs::write(&seed, platform.kv_bulk_json()).expect("write seed");
         let status = wrangler(&root)
-            .args(["kv", "bulk", "put", seed.to_str().unwrap(), "--binding", "PLATFORMS", "--local"])
+            .args([
+                "kv",
+                "bulk",
+                "put",
+                seed.to_str().unwrap(),
+                "--binding",
+                "PLATFORMS",
+                "--local",
+            ])
             .arg("--persist-to")
             .arg(&state_dir)
             .stdout(Stdio::null())
@@ -75,7 +86,13 @@ impl Stack {
             .process_group(0)
             .spawn()
             .expect("wrangler dev starts");
-        let mut stack = Self { worker, platform, origin, state_dir, wrangler };
+        let mut stack = Self {
+            worker,
+            platform,
+            origin,
+            state_dir,
+            wrangler,
+        };
         stack.wait_ready();
         stack
     }
@@ -83,17 +100,25 @@ impl Stack {
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(300);
         let url = format!("{}/.well-known/jwks.json", self.worker);
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(5)).build();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(5))
+            .build();
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.wrangler.try_wait() {
-                panic!("wrangler dev exited ({status}); see {}", self.log_path().display());
+                panic!(
+                    "wrangler dev exited ({status}); see {}",
+                    self.log_path().display()
+                );
             }
             if agent.get(&url).call().is_ok() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(500));
         }
-        panic!("wrangler dev did not answer in time; see {}", self.log_path().display());
+        panic!(
+            "wrangler dev did not answer in time; see {}",
+            self.log_path().display()
+        );
     }
 
     pub fn log_path(&self) -> PathBuf {

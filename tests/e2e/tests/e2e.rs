@@ -19,7 +19,10 @@ fn main() {
     args.test_threads = Some(1);
     let tests: Vec<(&str, Test)> = [login::TESTS, launch::TESTS, passthrough::TESTS].concat();
     if args.list {
-        let trials = tests.iter().map(|(name, _)| Trial::test(*name, || Ok(()))).collect();
+        let trials = tests
+            .iter()
+            .map(|(name, _)| Trial::test(*name, || Ok(())))
+            .collect();
         libtest_mimic::run(&args, trials).exit();
     }
     let stack = Arc::new(Stack::start());

@@ -6,16 +6,46 @@ use crate::common::*;
 use crate::Test;
 
 pub const TESTS: &[(&str, Test)] = &[
-    ("login::jwks_publishes_public_keys_only", jwks_publishes_public_keys_only),
-    ("login::get_redirects_with_every_parameter", get_redirects_with_every_parameter),
-    ("login::post_form_redirects_and_accepts_deployment_id_alias", post_form_redirects),
-    ("login::single_registration_needs_no_client_id", single_registration_needs_no_client_id),
-    ("login::several_registrations_need_client_id", several_registrations_need_client_id),
-    ("login::rejects_unknown_platform_and_client", rejects_unknown_platform_and_client),
-    ("login::rejects_missing_parameters", rejects_missing_parameters),
-    ("login::rejects_foreign_target_link_uri", rejects_foreign_target_link_uri),
-    ("login::rejects_unknown_deployment", rejects_unknown_deployment),
-    ("login::rejects_wrong_methods_and_content_types", rejects_wrong_methods_and_content_types),
+    (
+        "login::jwks_publishes_public_keys_only",
+        jwks_publishes_public_keys_only,
+    ),
+    (
+        "login::get_redirects_with_every_parameter",
+        get_redirects_with_every_parameter,
+    ),
+    (
+        "login::post_form_redirects_and_accepts_deployment_id_alias",
+        post_form_redirects,
+    ),
+    (
+        "login::single_registration_needs_no_client_id",
+        single_registration_needs_no_client_id,
+    ),
+    (
+        "login::several_registrations_need_client_id",
+        several_registrations_need_client_id,
+    ),
+    (
+        "login::rejects_unknown_platform_and_client",
+        rejects_unknown_platform_and_client,
+    ),
+    (
+        "login::rejects_missing_parameters",
+        rejects_missing_parameters,
+    ),
+    (
+        "login::rejects_foreign_target_link_uri",
+        rejects_foreign_target_link_uri,
+    ),
+    (
+        "login::rejects_unknown_deployment",
+        rejects_unknown_deployment,
+    ),
+    (
+        "login::rejects_wrong_methods_and_content_types",
+        rejects_wrong_methods_and_content_types,
+    ),
 ];
 
 fn jwks_publishes_public_keys_only(stack: &Stack) {
@@ -26,9 +56,15 @@ fn jwks_publishes_public_keys_only(stack: &Stack) {
     assert!(!keys.is_empty());
     for key in keys {
         assert_eq!(key["kty"], "RSA");
-        assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()), "every key has a kid");
+        assert!(
+            key["kid"].as_str().is_some_and(|k| !k.is_empty()),
+            "every key has a kid"
+        );
         for private in ["d", "p", "q", "dp", "dq", "qi"] {
-            assert!(key.get(private).is_none(), "private part `{private}` published");
+            assert!(
+                key.get(private).is_none(),
+                "private part `{private}` published"
+            );
         }
     }
     let again = Browser::default().get(&stack.url("/.well-known/jwks.json"));
@@ -67,11 +103,21 @@ fn get_redirects_with_every_parameter(stack: &Stack) {
         assert_eq!(q.get(name).map(String::as_str), Some(value), "{name}");
     }
     assert_eq!(q["redirect_uri"], stack.url("/lti/launch"));
-    assert!(q["state"].len() >= 22 && q["nonce"].len() >= 22, "at least 128 bits each");
+    assert!(
+        q["state"].len() >= 22 && q["nonce"].len() >= 22,
+        "at least 128 bits each"
+    );
     assert_ne!(q["state"], q["nonce"]);
-    let cookie = reply.set_cookies().into_iter().find(|c| c.contains(&q["state"])).expect("state cookie");
+    let cookie = reply
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.contains(&q["state"]))
+        .expect("state cookie");
     for attribute in ["Secure", "HttpOnly", "SameSite=None", "Partitioned"] {
-        assert!(cookie.contains(attribute), "state cookie lacks {attribute}: {cookie}");
+        assert!(
+            cookie.contains(attribute),
+            "state cookie lacks {attribute}: {cookie}"
+        );
     }
     assert_eq!(reply.header("cache-control"), Some("no-store"));
 }
@@ -91,31 +137,54 @@ fn post_form_redirects(stack: &Stack) {
         ],
     );
     assert_eq!(reply.status, 302, "{}", reply.body);
-    assert_eq!(query(reply.header("location").unwrap())["client_id"], "tool-a1");
+    assert_eq!(
+        query(reply.header("location").unwrap())["client_id"],
+        "tool-a1"
+    );
     let unknown = browser.post_form(
         &stack.url("/lti/login"),
-        &[("iss", &iss), ("login_hint", "u"), ("target_link_uri", &target), ("client_id", "tool-a1"), ("deployment_id", "nope")],
+        &[
+            ("iss", &iss),
+            ("login_hint", "u"),
+            ("target_link_uri", &target),
+            ("client_id", "tool-a1"),
+            ("deployment_id", "nope"),
+        ],
     );
-    assert_eq!(unknown.status, 403, "the alias is checked like lti_deployment_id");
+    assert_eq!(
+        unknown.status, 403,
+        "the alias is checked like lti_deployment_id"
+    );
 }
 
 fn single_registration_needs_no_client_id(stack: &Stack) {
     let target = target(stack, "login-single");
     let url = url::Url::parse_with_params(
         &stack.url("/lti/login"),
-        [("iss", stack.platform.issuer("b").as_str()), ("login_hint", "u"), ("target_link_uri", &target)],
+        [
+            ("iss", stack.platform.issuer("b").as_str()),
+            ("login_hint", "u"),
+            ("target_link_uri", &target),
+        ],
     )
     .unwrap();
     let reply = Browser::default().get(url.as_str());
     assert_eq!(reply.status, 302, "{}", reply.body);
-    assert_eq!(query(reply.header("location").unwrap())["client_id"], "tool-b1");
+    assert_eq!(
+        query(reply.header("location").unwrap())["client_id"],
+        "tool-b1"
+    );
 }
 
 fn several_registrations_need_client_id(stack: &Stack) {
     let target = target(stack, "login-ambiguous");
     let url = url::Url::parse_with_params(
         &stack.url("/lti/login"),
-        [("iss", stack.platform.issuer("a").as_str()), ("login_hint", "u"), ("target_link_uri", &target)],
+        [
+            ("iss", stack.platform.issuer("a").as_str()),
+            ("login_hint", "u"),
+            ("target_link_uri", &target),
+        ],
     )
     .unwrap();
     let reply = Browser::default().get(url.as_str());
@@ -125,10 +194,18 @@ fn several_registrations_need_client_id(stack: &Stack) {
 
 fn rejects_unknown_platform_and_client(stack: &Stack) {
     let target = target(stack, "login-unknown");
-    for (iss, client) in [("https://unknown.example.edu", "tool-a1"), (stack.platform.issuer("a").as_str(), "tool-zz")] {
+    for (iss, client) in [
+        ("https://unknown.example.edu", "tool-a1"),
+        (stack.platform.issuer("a").as_str(), "tool-zz"),
+    ] {
         let url = url::Url::parse_with_params(
             &stack.url("/lti/login"),
-            [("iss", iss), ("login_hint", "u"), ("target_link_uri", &target), ("client_id", client)],
+            [
+                ("iss", iss),
+                ("login_hint", "u"),
+                ("target_link_uri", &target),
+                ("client_id", client),
+            ],
         )
         .unwrap();
         let reply = Browser::default().get(url.as_str());
@@ -140,9 +217,18 @@ fn rejects_unknown_platform_and_client(stack: &Stack) {
 fn rejects_missing_parameters(stack: &Stack) {
     let iss = stack.platform.issuer("a");
     let target = target(stack, "login-missing");
-    let all = [("iss", iss.as_str()), ("login_hint", "u"), ("target_link_uri", target.as_str())];
+    let all = [
+        ("iss", iss.as_str()),
+        ("login_hint", "u"),
+        ("target_link_uri", target.as_str()),
+    ];
     for missing in 0..all.len() {
-        let params: Vec<_> = all.iter().enumerate().filter(|(i, _)| *i != missing).map(|(_, p)| *p).collect();
+        let params: Vec<_> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != missing)
+            .map(|(_, p)| *p)
+            .collect();
         let url = url::Url::parse_with_params(&stack.url("/lti/login"), params).unwrap();
         let reply = Browser::default().get(url.as_str());
         assert_rejected(stack, &reply, 400, all[missing].0, "login-missing");
@@ -150,10 +236,19 @@ fn rejects_missing_parameters(stack: &Stack) {
 }
 
 fn rejects_foreign_target_link_uri(stack: &Stack) {
-    for target in ["https://evil.example.com/t/x", "http://127.0.0.1:1/t/x", "javascript:alert(1)", "/t/x"] {
+    for target in [
+        "https://evil.example.com/t/x",
+        "http://127.0.0.1:1/t/x",
+        "javascript:alert(1)",
+        "/t/x",
+    ] {
         let url = url::Url::parse_with_params(
             &stack.url("/lti/login"),
-            [("iss", stack.platform.issuer("b").as_str()), ("login_hint", "u"), ("target_link_uri", target)],
+            [
+                ("iss", stack.platform.issuer("b").as_str()),
+                ("login_hint", "u"),
+                ("target_link_uri", target),
+            ],
         )
         .unwrap();
         let reply = Browser::default().get(url.as_str());
@@ -181,7 +276,11 @@ fn rejects_unknown_deployment(stack: &Stack) {
 
 fn rejects_wrong_methods_and_content_types(stack: &Stack) {
     let browser = Browser::default();
-    let reply = browser.post_raw(&stack.url("/lti/login"), "application/json", r#"{"iss":"x"}"#);
+    let reply = browser.post_raw(
+        &stack.url("/lti/login"),
+        "application/json",
+        r#"{"iss":"x"}"#,
+    );
     assert_rejected(stack, &reply, 400, "content-type", "none");
     let reply = browser.get(&stack.url("/lti/launch"));
     assert_eq!(reply.status, 405);

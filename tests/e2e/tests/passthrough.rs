@@ -7,24 +7,60 @@ use crate::launch::verify_assertion;
 use crate::Test;
 
 pub const TESTS: &[(&str, Test)] = &[
-    ("passthrough::without_session_goes_bare", without_session_goes_bare),
-    ("passthrough::forged_assertion_headers_never_reach_the_origin", forged_assertion_headers_are_stripped),
-    ("passthrough::session_brings_a_fresh_assertion", session_brings_a_fresh_assertion),
-    ("passthrough::unknown_session_goes_bare", unknown_session_goes_bare),
-    ("passthrough::worker_cookies_stay_with_the_worker", worker_cookies_stay_with_the_worker),
-    ("passthrough::origin_redirects_point_at_the_worker", origin_redirects_point_at_the_worker),
-    ("passthrough::logs_hold_no_credentials", logs_hold_no_credentials),
+    (
+        "passthrough::without_session_goes_bare",
+        without_session_goes_bare,
+    ),
+    (
+        "passthrough::forged_assertion_headers_never_reach_the_origin",
+        forged_assertion_headers_are_stripped,
+    ),
+    (
+        "passthrough::session_brings_a_fresh_assertion",
+        session_brings_a_fresh_assertion,
+    ),
+    (
+        "passthrough::unknown_session_goes_bare",
+        unknown_session_goes_bare,
+    ),
+    (
+        "passthrough::worker_cookies_stay_with_the_worker",
+        worker_cookies_stay_with_the_worker,
+    ),
+    (
+        "passthrough::origin_redirects_point_at_the_worker",
+        origin_redirects_point_at_the_worker,
+    ),
+    (
+        "passthrough::logs_hold_no_credentials",
+        logs_hold_no_credentials,
+    ),
 ];
 
 /// A browser that has launched into `/t/<name>`; returns the launch assertion.
 fn launched(stack: &Stack, browser: &Browser, name: &str) -> String {
     let target = target(stack, name);
     let (state, nonce) = login(stack, browser, "a", "tool-a1", &target);
-    let reply = launch(stack, browser, &state, &stack.platform.sign_id_token("a", &claims(stack, &nonce, &target)));
+    let reply = launch(
+        stack,
+        browser,
+        &state,
+        &stack
+            .platform
+            .sign_id_token("a", &claims(stack, &nonce, &target)),
+    );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let session = browser.cookies.borrow().get("lti_session").cloned().expect("session cookie");
+    let session = browser
+        .cookies
+        .borrow()
+        .get("lti_session")
+        .cloned()
+        .expect("session cookie");
     remember(&session);
-    stack.origin.requests_to(&format!("/t/{name}"))[0].assertion().unwrap().to_owned()
+    stack.origin.requests_to(&format!("/t/{name}"))[0]
+        .assertion()
+        .unwrap()
+        .to_owned()
 }
 
 fn without_session_goes_bare(stack: &Stack) {
@@ -37,7 +73,15 @@ fn without_session_goes_bare(stack: &Stack) {
 }
 
 fn forged_assertion_headers_are_stripped(stack: &Stack) {
-    for (i, name) in ["Lti-Jwt-Assertion", "lti-jwt-assertion", "LTI-JWT-ASSERTION", "lTi-JwT-aSsErTiOn"].iter().enumerate() {
+    for (i, name) in [
+        "Lti-Jwt-Assertion",
+        "lti-jwt-assertion",
+        "LTI-JWT-ASSERTION",
+        "lTi-JwT-aSsErTiOn",
+    ]
+    .iter()
+    .enumerate()
+    {
         let path = format!("/t/forged-{i}");
         Browser::default().get_with(&stack.url(&path), &[(name, "forged.by.client")]);
         let seen = stack.origin.requests_to(&path);
@@ -47,9 +91,16 @@ fn forged_assertion_headers_are_stripped(stack: &Stack) {
     // With a session, the origin gets the worker's assertion and only that.
     let browser = Browser::default();
     launched(stack, &browser, "forged-session");
-    browser.get_with(&stack.url("/t/forged-with-session"), &[("Lti-Jwt-Assertion", "forged.by.client")]);
+    browser.get_with(
+        &stack.url("/t/forged-with-session"),
+        &[("Lti-Jwt-Assertion", "forged.by.client")],
+    );
     let seen = stack.origin.requests_to("/t/forged-with-session");
-    let values: Vec<_> = seen[0].headers.iter().filter(|(n, _)| n == "lti-jwt-assertion").collect();
+    let values: Vec<_> = seen[0]
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "lti-jwt-assertion")
+        .collect();
     assert_eq!(values.len(), 1);
     verify_assertion(stack, &values[0].1);
 }
@@ -57,22 +108,35 @@ fn forged_assertion_headers_are_stripped(stack: &Stack) {
 fn session_brings_a_fresh_assertion(stack: &Stack) {
     let browser = Browser::default();
     let first = launched(stack, &browser, "session");
-    let reply = browser.post_raw(&stack.url("/t/session-next?page=2"), "application/json", r#"{"answer":42}"#);
+    let reply = browser.post_raw(
+        &stack.url("/t/session-next?page=2"),
+        "application/json",
+        r#"{"answer":42}"#,
+    );
     assert_eq!(reply.status, 200);
     let seen = stack.origin.requests_to("/t/session-next");
     assert_eq!(seen[0].method, "POST");
     assert_eq!(seen[0].body, r#"{"answer":42}"#, "the body passes through");
     let next = seen[0].assertion().expect("a fresh assertion");
     assert_ne!(next, first);
-    let (a, b) = (verify_assertion(stack, &first), verify_assertion(stack, next));
+    let (a, b) = (
+        verify_assertion(stack, &first),
+        verify_assertion(stack, next),
+    );
     assert_ne!(a["jti"], b["jti"]);
     assert_eq!(a["lti"], b["lti"], "the same launch claims");
 }
 
 fn unknown_session_goes_bare(stack: &Stack) {
     let browser = Browser::default();
-    for id in ["not-a-session", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
-        browser.cookies.borrow_mut().insert("lti_session".into(), id.into());
+    for id in [
+        "not-a-session",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        browser
+            .cookies
+            .borrow_mut()
+            .insert("lti_session".into(), id.into());
         let path = format!("/t/bad-session-{}", id.len());
         assert_eq!(browser.get(&stack.url(&path)).status, 200);
         assert!(stack.origin.requests_to(&path)[0].assertion().is_none());
@@ -82,18 +146,30 @@ fn unknown_session_goes_bare(stack: &Stack) {
 fn worker_cookies_stay_with_the_worker(stack: &Stack) {
     let browser = Browser::default();
     launched(stack, &browser, "cookies");
-    browser.cookies.borrow_mut().insert("app_pref".into(), "dark".into());
-    browser.cookies.borrow_mut().insert("lti_state_leftover".into(), "1".into());
+    browser
+        .cookies
+        .borrow_mut()
+        .insert("app_pref".into(), "dark".into());
+    browser
+        .cookies
+        .borrow_mut()
+        .insert("lti_state_leftover".into(), "1".into());
     browser.get(&stack.url("/t/cookies-next"));
     let seen = stack.origin.requests_to("/t/cookies-next");
     assert_eq!(seen[0].header("cookie"), Some("app_pref=dark"));
-    assert_eq!(seen[0].header("x-forwarded-host"), Some(stack.worker.trim_start_matches("http://")));
+    assert_eq!(
+        seen[0].header("x-forwarded-host"),
+        Some(stack.worker.trim_start_matches("http://"))
+    );
 }
 
 fn origin_redirects_point_at_the_worker(stack: &Stack) {
     let reply = Browser::default().get(&stack.url("/redirect"));
     assert_eq!(reply.status, 302);
-    assert_eq!(reply.header("location"), Some(stack.url("/after-redirect?x=1").as_str()));
+    assert_eq!(
+        reply.header("location"),
+        Some(stack.url("/after-redirect?x=1").as_str())
+    );
 }
 
 /// Runs last: nothing secret the tests saw may be in the worker's log.

@@ -26,7 +26,13 @@ pub fn query(location: &str) -> HashMap<String, String> {
 }
 
 /// A GET login for `client_id` on `platform`; returns (state, nonce).
-pub fn login(stack: &Stack, browser: &Browser, platform: &str, client_id: &str, target: &str) -> (String, String) {
+pub fn login(
+    stack: &Stack,
+    browser: &Browser,
+    platform: &str,
+    client_id: &str,
+    target: &str,
+) -> (String, String) {
     let url = url::Url::parse_with_params(
         &stack.url("/lti/login"),
         [
@@ -45,12 +51,17 @@ pub fn login(stack: &Stack, browser: &Browser, platform: &str, client_id: &str, 
 
 /// Valid claims for a resource link launch of `tool-a1`.
 pub fn claims(stack: &Stack, nonce: &str, target: &str) -> Value {
-    stack.platform.launch_claims("a", "tool-a1", "a1-dep-1", RESOURCE_LINK, nonce, target)
+    stack
+        .platform
+        .launch_claims("a", "tool-a1", "a1-dep-1", RESOURCE_LINK, nonce, target)
 }
 
 pub fn launch(stack: &Stack, browser: &Browser, state: &str, id_token: &str) -> Reply {
     remember(id_token);
-    browser.post_form(&stack.url("/lti/launch"), &[("id_token", id_token), ("state", state)])
+    browser.post_form(
+        &stack.url("/lti/launch"),
+        &[("id_token", id_token), ("state", state)],
+    )
 }
 
 /// Logs in on platform a, edits valid claims, signs them with a's key, launches.
@@ -60,14 +71,29 @@ pub fn launch_with(stack: &Stack, name: &str, edit: impl FnOnce(&mut Value)) -> 
     let (state, nonce) = login(stack, &browser, "a", "tool-a1", &target);
     let mut claims = claims(stack, &nonce, &target);
     edit(&mut claims);
-    launch(stack, &browser, &state, &stack.platform.sign_id_token("a", &claims))
+    launch(
+        stack,
+        &browser,
+        &state,
+        &stack.platform.sign_id_token("a", &claims),
+    )
 }
 
 /// A rejection: the status, a page naming the check, and nothing at the origin.
 pub fn assert_rejected(stack: &Stack, reply: &Reply, status: u16, check: &str, name: &str) {
     assert_eq!(reply.status, status, "body: {}", reply.body);
-    assert!(reply.body.contains(check), "page should name `{check}`: {}", reply.body);
+    assert!(
+        reply.body.contains(check),
+        "page should name `{check}`: {}",
+        reply.body
+    );
     assert_eq!(reply.header("cache-control"), Some("no-store"));
-    assert!(reply.header("content-type").unwrap().starts_with("text/html"));
-    assert!(stack.origin.requests_to(&format!("/t/{name}")).is_empty(), "the origin was reached");
+    assert!(reply
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(
+        stack.origin.requests_to(&format!("/t/{name}")).is_empty(),
+        "the origin was reached"
+    );
 }

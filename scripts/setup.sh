@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing the worker needs, from the
+# package registries only, at pinned versions. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen` pin in Cargo.toml
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo_tool BINARY CRATE VERSION
+cargo_tool() {
+  if ! "$1" --version 2>/dev/null | grep -q " $3"; then
+    say "installing $2 $3"
+    cargo install --locked "$2@$3"
+  fi
+}
+cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION"
+cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+
+# npm ci only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.lti-edge-lock; then
+  say "installing npm packages (wrangler, wasm-opt, jose)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.lti-edge-lock
+fi
