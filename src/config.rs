@@ -16,6 +16,8 @@ pub struct Config {
     pub audience: String,
     /// `SESSION_TTL` in seconds.
     pub session_ttl: u64,
+    /// `SERVICE_TOKEN_TTL` in seconds: how long background-grading tokens last.
+    pub service_token_ttl: u64,
     /// Secret `LTI_PRIVATE_KEY` (PKCS#8 PEM); generated and kept in KV when absent.
     pub private_key: Option<String>,
 }
@@ -34,18 +36,24 @@ impl Config {
         let origin = Url::parse(&origin).map_err(|e| Error::Config(format!("ORIGIN_URL: {e}")))?;
         let audience = var(env, "ASSERTION_AUDIENCE")
             .unwrap_or_else(|| origin.as_str().trim_end_matches('/').to_owned());
-        let session_ttl = match var(env, "SESSION_TTL") {
-            Some(ttl) => ttl
-                .parse()
-                .map_err(|_| Error::Config("SESSION_TTL must be seconds".into()))?,
-            None => lti_core::session::DEFAULT_TTL,
-        };
+        let session_ttl = seconds(env, "SESSION_TTL", lti_core::session::DEFAULT_TTL)?;
+        let service_token_ttl = seconds(env, "SERVICE_TOKEN_TTL", 30 * 24 * 3600)?;
         let private_key = env.secret("LTI_PRIVATE_KEY").ok().map(|s| s.to_string());
         Ok(Self {
             origin,
             audience,
             session_ttl,
+            service_token_ttl,
             private_key,
         })
+    }
+}
+
+fn seconds(env: &Env, name: &str, default: u64) -> Result<u64, Error> {
+    match var(env, name) {
+        Some(value) => value
+            .parse()
+            .map_err(|_| Error::Config(format!("{name} must be seconds"))),
+        None => Ok(default),
     }
 }

@@ -7,6 +7,7 @@ mod forward;
 mod platform;
 mod response;
 mod routes;
+mod services;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

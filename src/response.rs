@@ -88,6 +88,33 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// Logs the failure and answers JSON, for server-to-server callers.
+    pub fn into_json_response(self) -> worker::Result<Response> {
+        let status = self.status();
+        self.log("service call failed", status);
+        let body = serde_json::json!({ "error": self.code(), "message": self.public_message() });
+        let headers = Headers::new();
+        headers.set("content-type", "application/json")?;
+        headers.set("cache-control", "no-store")?;
+        Ok(Response::from_json(&body)?
+            .with_status(status)
+            .with_headers(headers))
+    }
+
+    fn log(&self, title: &str, status: u16) {
+        if status >= 500 {
+            console_error!("{title}: {status} {}: {}", self.code(), self.detail());
+        } else {
+            console_warn!(
+                "{title}: {status} {}: {}",
+                self.code(),
+                self.public_message()
+            );
+        }
+    }
+}
+
 /// Headers for pages the worker writes itself. No `frame-ancestors`: the pages
 /// must show inside an LMS iframe.
 pub fn page_headers() -> worker::Result<Headers> {

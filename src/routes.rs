@@ -23,11 +23,11 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 type Outcome = Result<Response, Failure>;
 
 /// The runtime's ports for one request.
-struct Runtime {
+pub struct Runtime {
     platforms: Kv,
     store: Kv,
-    config: Config,
-    tool: Url,
+    pub config: Config,
+    pub tool: Url,
 }
 
 thread_local! {
@@ -47,7 +47,7 @@ impl Runtime {
         })
     }
 
-    fn ports(&self) -> Ports<'_, Kv, FetchClient, WebCrypto> {
+    pub fn ports(&self) -> Ports<'_, Kv, FetchClient, WebCrypto> {
         Ports {
             platforms: &self.platforms,
             store: &self.store,
@@ -59,7 +59,7 @@ impl Runtime {
         }
     }
 
-    fn assertion_config(&self) -> AssertionConfig {
+    pub fn assertion_config(&self) -> AssertionConfig {
         AssertionConfig {
             issuer: self.tool.as_str().trim_end_matches('/').to_owned(),
             audience: self.config.audience.clone(),
@@ -88,6 +88,11 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
         (_, "/lti/login" | "/lti/launch" | "/.well-known/jwks.json") => {
             return plain(405, "method not allowed");
+        }
+        (_, path) if path.starts_with("/lti/services/") => {
+            return services(req, &env, &url)
+                .await
+                .or_else(Failure::into_json_response);
         }
         (_, path) if path.starts_with("/lti/") => return plain(404, "no such LTI route"),
         _ => ("Request failed", passthrough(req, &env, &url).await),
@@ -203,6 +208,11 @@ fn launch_headers(client: &Headers) -> worker::Result<Headers> {
         }
     }
     Ok(headers)
+}
+
+async fn services(req: Request, env: &Env, url: &Url) -> Outcome {
+    let runtime = Runtime::new(env, url)?;
+    crate::services::handle(req, &runtime, url).await
 }
 
 /// The worker's public keys, for platforms and origins.

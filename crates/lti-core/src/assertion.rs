@@ -26,6 +26,9 @@ pub struct AssertionClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
     pub lti: Map<String, Value>,
+    /// `service` on service tokens; absent on assertions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_use: Option<String>,
 }
 
 /// Who issues assertions and for whom.
@@ -35,6 +38,14 @@ pub struct AssertionConfig {
     pub issuer: String,
     /// `ASSERTION_AUDIENCE`, by default `ORIGIN_URL`.
     pub audience: String,
+}
+
+impl AssertionConfig {
+    /// The `aud` of service tokens: the worker's services, not the origin, so
+    /// an origin checking `aud` never takes one for an assertion.
+    pub fn service_audience(&self) -> String {
+        format!("{}/lti/services", self.issuer)
+    }
 }
 
 /// Signs a fresh assertion for the launch claims `lti`.
@@ -54,12 +65,40 @@ pub async fn issue_assertion(
         jti: random_token(rng),
         sub: lti.get("sub").and_then(Value::as_str).map(str::to_owned),
         lti: lti.clone(),
+        token_use: None,
     };
     jws::sign_rs256(crypto, key, &claims).await
 }
 
-/// Checks an assertion this worker issued: RS256 with one of `keys`, `iss`,
-/// `aud` and `exp`. Used when the origin calls back with it as a bearer token.
+/// Signs a service token: a longer-lived bearer for background grading,
+/// holding only what AGS and NRPS calls need (see `Grant::service_subset`).
+pub async fn issue_service_token(
+    crypto: &impl Crypto,
+    key: &SigningKey,
+    config: &AssertionConfig,
+    lti: Map<String, Value>,
+    rng: &dyn Rng,
+    now: u64,
+    ttl: u64,
+) -> Result<(String, u64)> {
+    let claims = AssertionClaims {
+        iss: config.issuer.clone(),
+        aud: config.service_audience(),
+        iat: now,
+        exp: now + ttl,
+        jti: random_token(rng),
+        sub: lti.get("sub").and_then(Value::as_str).map(str::to_owned),
+        lti,
+        token_use: Some(SERVICE_TOKEN_USE.into()),
+    };
+    Ok((jws::sign_rs256(crypto, key, &claims).await?, now + ttl))
+}
+
+pub const SERVICE_TOKEN_USE: &str = "service";
+
+/// Checks an assertion or service token this worker issued: RS256 with one of
+/// `keys`, `iss`, `aud` and `exp`. Used when the origin calls back with it as
+/// a bearer token.
 pub async fn verify_assertion(
     crypto: &impl Crypto,
     keys: &[SigningKey],
@@ -86,7 +125,13 @@ pub async fn verify_assertion(
     if claims.iss != config.issuer {
         return Err(Error::InvalidAssertion("issuer"));
     }
-    if claims.aud != config.audience {
+    let service = claims.token_use.as_deref() == Some(SERVICE_TOKEN_USE);
+    let audience = if service {
+        config.service_audience()
+    } else {
+        config.audience.clone()
+    };
+    if claims.aud != audience {
         return Err(Error::InvalidAssertion("audience"));
     }
     if claims.exp <= now {

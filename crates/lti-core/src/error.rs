@@ -98,8 +98,8 @@ pub enum Error {
     /// A URL points away from this tool.
     #[error("`{0}` is not on this tool's host")]
     ForeignTarget(&'static str),
-    /// An assertion presented to the worker does not verify.
-    #[error("assertion is invalid: {0}")]
+    /// A bearer assertion presented to the worker is missing or does not verify.
+    #[error("bearer token is missing or invalid: {0}")]
     InvalidAssertion(&'static str),
     /// The platform's JWKS could not be fetched or parsed.
     #[error("the platform's keys could not be fetched: {0}")]
@@ -110,6 +110,24 @@ pub enum Error {
     /// A crypto primitive failed on valid input.
     #[error("internal crypto error")]
     Crypto(#[from] crate::ports::CryptoError),
+    /// The launch behind a service call did not grant this scope.
+    #[error("scope not granted by the launch: {0}")]
+    ScopeNotGranted(&'static str),
+    /// The launch behind a service call lacks a claim the service needs.
+    #[error("the launch has no `{0}` claim, which this service needs")]
+    ClaimNotGranted(&'static str),
+    /// A URL the origin named is outside what the launch granted.
+    #[error("`{0}` is outside what the launch granted")]
+    OutsideGrant(&'static str),
+    /// A service payload field is missing or invalid.
+    #[error("invalid `{field}`: {reason}")]
+    InvalidPayload { field: String, reason: String },
+    /// The platform refused a service or token request.
+    #[error("the platform answered HTTP {status}{}", error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    PlatformRejected { status: u16, error: Option<String> },
+    /// The platform could not be reached or answered garbage.
+    #[error("the platform is unavailable: {0}")]
+    PlatformUnavailable(String),
     /// The worker is misconfigured.
     #[error("configuration error: {0}")]
     Config(String),
@@ -123,6 +141,9 @@ impl Error {
             MissingParameter(_) | InvalidParameter { .. } | TooLarge { .. } | MalformedToken(_) => {
                 ErrorKind::BadRequest
             }
+            InvalidPayload { .. } => ErrorKind::BadRequest,
+            ScopeNotGranted(_) | ClaimNotGranted(_) | OutsideGrant(_) => ErrorKind::Forbidden,
+            PlatformRejected { .. } | PlatformUnavailable(_) => ErrorKind::PlatformUnavailable,
             AmbiguousPlatform(_) | ForeignTarget(_) | UnsupportedMessageType(_) => {
                 ErrorKind::BadRequest
             }
@@ -167,8 +188,11 @@ impl Error {
             | ClaimMismatch { .. }
             | Expired
             | NotYetValid(_) => "invalid_id_token",
-            InvalidAssertion(_) => "invalid_assertion",
-            JwksUnavailable(_) => "platform_unavailable",
+            InvalidAssertion(_) => "invalid_token",
+            JwksUnavailable(_) | PlatformUnavailable(_) => "platform_unavailable",
+            PlatformRejected { .. } => "platform_error",
+            InvalidPayload { .. } => "invalid_payload",
+            ScopeNotGranted(_) | ClaimNotGranted(_) | OutsideGrant(_) => "insufficient_scope",
             Storage(_) => "storage_unavailable",
             InvalidRegistration { .. } | Crypto(_) | Config(_) => "internal_error",
         }

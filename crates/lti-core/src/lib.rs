@@ -32,6 +32,7 @@ pub mod ports;
 pub mod registration;
 #[cfg(feature = "rust-crypto")]
 pub mod rust_crypto;
+pub mod services;
 pub mod session;
 
 pub use error::{Error, ErrorKind, Result};

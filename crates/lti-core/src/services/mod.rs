@@ -1,0 +1,40 @@
+//! LTI Advantage for the origin: the origin presents an assertion the worker
+//! issued as a bearer token; the worker acts for that launch only, with a
+//! platform access token it obtains and caches itself.
+
+pub mod ags;
+pub mod deep_linking;
+pub mod grant;
+pub mod nrps;
+pub mod paging;
+pub mod token;
+
+pub use grant::Grant;
+
+/// A JSON payload from the origin larger than this is refused unread.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
+use crate::error::{Error, Result};
+
+/// An error for a payload field.
+pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::InvalidPayload {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Parses an origin's JSON payload into an object.
+pub fn parse_payload(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>> {
+    if body.len() > MAX_PAYLOAD_BYTES {
+        return Err(Error::TooLarge {
+            what: "payload",
+            limit: MAX_PAYLOAD_BYTES,
+        });
+    }
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(invalid("body", "must be a JSON object")),
+        Err(e) => Err(invalid("body", format!("not JSON ({e})"))),
+    }
+}

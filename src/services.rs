@@ -1,0 +1,166 @@
+//! `/lti/services/*`: LTI Advantage for the origin, which calls server to
+//! server with `Authorization: Bearer <assertion or service token>`.
+
+use lti_core::assertion::{issue_service_token, verify_assertion, AssertionClaims};
+use lti_core::keys::{signing_keys, SigningKey};
+use lti_core::registration::{load_registration, PlatformRegistration};
+use lti_core::services::{ags, deep_linking, nrps, parse_payload, Grant, MAX_PAYLOAD_BYTES};
+use lti_core::Error;
+use serde_json::{json, Value};
+use url::Url;
+use worker::{Method, Request, Response};
+
+use crate::response::Failure;
+use crate::routes::Runtime;
+
+/// A verified caller: the worker's keys, the bearer's claims, its registration.
+struct Caller {
+    keys: Vec<SigningKey>,
+    claims: AssertionClaims,
+    registration: PlatformRegistration,
+}
+
+impl Caller {
+    fn grant(&self) -> Grant<'_> {
+        Grant {
+            lti: &self.claims.lti,
+        }
+    }
+
+    fn key(&self) -> &SigningKey {
+        &self.keys[0]
+    }
+}
+
+pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Response, Failure> {
+    let caller = authorize(&req, runtime).await?;
+    let ports = runtime.ports();
+    let (grant, key, reg) = (caller.grant(), caller.key(), &caller.registration);
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let (status, body) = match (req.method(), url.path()) {
+        (Method::Post, "/lti/services/scores") => {
+            let payload = parse_payload(&body(&mut req).await?)?;
+            (
+                200,
+                ags::post_score(&ports, reg, key, grant, &payload).await?,
+            )
+        }
+        (Method::Get, "/lti/services/lineitems") => (
+            200,
+            json!(ags::list_lineitems(&ports, reg, key, grant, &query).await?),
+        ),
+        (Method::Post, "/lti/services/lineitems") => {
+            let payload = parse_payload(&body(&mut req).await?)?;
+            (
+                201,
+                ags::create_lineitem(&ports, reg, key, grant, &payload).await?,
+            )
+        }
+        (Method::Get, "/lti/services/results") => {
+            let results =
+                ags::results(&ports, reg, key, grant, param("lineitem"), param("user_id")).await?;
+            (200, json!(results))
+        }
+        (Method::Get, "/lti/services/members") => (
+            200,
+            json!({ "members": nrps::members(&ports, reg, key, grant).await? }),
+        ),
+        (Method::Post, "/lti/services/deep-linking") => {
+            let payload = parse_payload(&body(&mut req).await?)?;
+            let response =
+                deep_linking::respond(ports.crypto, key, grant, &payload, ports.rng, ports.now)
+                    .await?;
+            (200, json!(response))
+        }
+        (Method::Post, "/lti/services/token") => (200, service_token(runtime, &caller).await?),
+        _ => {
+            return Err(Error::InvalidParameter {
+                name: "route",
+                reason: "no such service".into(),
+            }
+            .into())
+        }
+    };
+    let headers = worker::Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::from_json(&body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+async fn body(req: &mut Request) -> Result<Vec<u8>, Failure> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|l| l > MAX_PAYLOAD_BYTES) {
+        return Err(Error::TooLarge {
+            what: "payload",
+            limit: MAX_PAYLOAD_BYTES,
+        }
+        .into());
+    }
+    Ok(req.bytes().await?)
+}
+
+/// Verifies the bearer and finds the registration it acts for.
+async fn authorize(req: &Request, runtime: &Runtime) -> Result<Caller, Failure> {
+    let header = req.headers().get("authorization")?.unwrap_or_default();
+    let token = header
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or(Error::InvalidAssertion(
+            "send Authorization: Bearer <assertion>",
+        ))?;
+    let ports = runtime.ports();
+    let keys = signing_keys(&ports, runtime.config.private_key.as_deref()).await?;
+    let config = runtime.assertion_config();
+    let claims = verify_assertion(ports.crypto, &keys, &config, token, ports.now).await?;
+    let grant = Grant { lti: &claims.lti };
+    let key = grant.registration_key()?;
+    let registration = load_registration(&ports.cached_platforms(), &key)
+        .await?
+        .ok_or_else(|| Error::UnknownPlatform {
+            issuer: key.clone(),
+            client_id: None,
+        })?;
+    let deployment = grant.deployment_id()?;
+    if !registration.has_deployment(deployment) {
+        return Err(Error::UnknownDeployment(deployment.to_owned()).into());
+    }
+    Ok(Caller {
+        keys,
+        claims,
+        registration,
+    })
+}
+
+/// A service token for background grading, issued only for a launch assertion.
+async fn service_token(runtime: &Runtime, caller: &Caller) -> Result<Value, Failure> {
+    if caller.claims.token_use.is_some() {
+        return Err(Error::InvalidAssertion("a service token cannot issue another").into());
+    }
+    let ports = runtime.ports();
+    let config = runtime.assertion_config();
+    let subset = caller.grant().service_subset();
+    let ttl = runtime.config.service_token_ttl;
+    let (token, expires_at) = issue_service_token(
+        ports.crypto,
+        caller.key(),
+        &config,
+        subset,
+        ports.rng,
+        ports.now,
+        ttl,
+    )
+    .await?;
+    Ok(json!({ "token": token, "expires_at": expires_at }))
+}
