@@ -10,7 +10,27 @@ pub(crate) const USER_ID: &str = "user-123";
 pub(crate) const DEEP_LINKING: &str = "LtiDeepLinkingRequest";
 
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
-const ROLES: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
+/// LIS context role vocabulary, shared with the membership service.
+pub(crate) const ROLES: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
+/// The `data` every deep linking launch carries; the response must echo it.
+pub(crate) const DEEP_LINK_DATA: &str = "opaque-data";
+
+pub(crate) const SCOPE_LINEITEM: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
+pub(crate) const SCOPE_LINEITEM_READONLY: &str =
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly";
+pub(crate) const SCOPE_RESULT_READONLY: &str =
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly";
+pub(crate) const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
+pub(crate) const SCOPE_MEMBERSHIP: &str =
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
+/// Every scope the token endpoint grants.
+pub(crate) const SCOPES: [&str; 5] = [
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READONLY,
+    SCOPE_RESULT_READONLY,
+    SCOPE_SCORE,
+    SCOPE_MEMBERSHIP,
+];
 
 /// What varies between launches.
 pub(crate) struct Launch<'a> {
@@ -94,7 +114,7 @@ fn lti_claims(launch: &Launch<'_>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (lti(k), v)).collect()
 }
 
-fn context() -> Value {
+pub(crate) fn context() -> Value {
     json!({
         "id": "ctx-1",
         "label": "CS101",
@@ -110,10 +130,10 @@ fn resource_link() -> Value {
 fn service_claims(issuer: &str) -> Map<String, Value> {
     let ags = json!({
         "scope": [
-            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+            SCOPE_LINEITEM,
+            SCOPE_LINEITEM_READONLY,
+            SCOPE_RESULT_READONLY,
+            SCOPE_SCORE,
         ],
         "lineitems": format!("{issuer}/lineitems/ctx-1"),
         "lineitem": format!("{issuer}/lineitems/ctx-1/1"),
@@ -140,7 +160,7 @@ fn deep_linking_claims(issuer: &str) -> Map<String, Value> {
         "accept_types": ["ltiResourceLink", "link"],
         "accept_presentation_document_targets": ["iframe", "window"],
         "accept_multiple": true,
-        "data": "opaque-data",
+        "data": DEEP_LINK_DATA,
     });
     let mut map = Map::new();
     map.insert(

@@ -31,6 +31,16 @@ impl Incoming {
         params
     }
 
+    /// The form body parameters only (for endpoints that must not read the query).
+    pub fn form(&self) -> Vec<(String, String)> {
+        parse_form(&self.body)
+    }
+
+    /// The media type of the body: `Content-Type` without parameters, lower-cased.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type").map(media_type)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
         self.headers
@@ -46,6 +56,12 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
         .iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// `type/subtype` of a `Content-Type` value, lower-cased, parameters dropped.
+pub fn media_type(value: &str) -> String {
+    let essence = value.split(';').next().unwrap_or_default();
+    essence.trim().to_ascii_lowercase()
 }
 
 fn parse_form(text: &str) -> Vec<(String, String)> {
@@ -88,6 +104,20 @@ impl Reply {
 
     pub fn json(body: String) -> Reply {
         Reply::new(200, "application/json", body)
+    }
+
+    /// Any status and media type, e.g. the LTI Advantage container types.
+    pub fn typed(status: u16, content_type: &str, body: String) -> Reply {
+        Reply::new(status, content_type, body)
+    }
+
+    /// `204 No Content`: no body, so no `Content-Type` either.
+    pub fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            headers: Vec::new(),
+            body: String::new(),
+        }
     }
 
     pub fn redirect(location: String) -> Reply {

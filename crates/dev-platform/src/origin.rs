@@ -3,13 +3,13 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::claims::now;
 use crate::http::{escape, page, Incoming, Reply, Serving};
 use crate::keys::verify_rs256;
+use crate::tool_keys::fetch_jwks;
 
 const ASSERTION_HEADER: &str = "Lti-Jwt-Assertion";
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -69,20 +69,6 @@ fn verify(tool_base: &str, token: &str) -> Result<(Value, Value), String> {
         Some(_) => Err("assertion expired".into()),
         None => Err("assertion has no numeric exp".into()),
     }
-}
-
-fn fetch_jwks(tool_base: &str) -> Result<Value, String> {
-    let url = format!("{tool_base}/.well-known/jwks.json");
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .build();
-    let body = agent
-        .get(&url)
-        .call()
-        .map_err(|e| format!("JWKS fetch failed: {e}"))?
-        .into_string()
-        .map_err(|e| format!("reading {url}: {e}"))?;
-    serde_json::from_str(&body).map_err(|e| format!("{url} is not JSON: {e}"))
 }
 
 fn verified(header: &Value, claims: &Value) -> String {

@@ -27,7 +27,7 @@ pub(crate) struct State {
     authorize_log: Mutex<Vec<Params>>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking test thread must not wedge the mock for the others.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

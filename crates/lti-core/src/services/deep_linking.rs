@@ -83,10 +83,10 @@ pub fn validate_content_items(items: &Value, settings: &Map<String, Value>) -> R
             ));
         }
         if let Some(name) = required {
-            if !item
+            if item
                 .get(name)
                 .and_then(Value::as_str)
-                .is_some_and(|v| !v.is_empty())
+                .is_none_or(str::is_empty)
             {
                 return Err(invalid(field(name), "required"));
             }

@@ -1,7 +1,7 @@
 //! Verify the `Lti-Jwt-Assertion` header that lti-edge forwards to your origin.
 //! Env: ASSERTION, JWKS_URL, ISSUER, AUDIENCE.
 
-use std::{env, process::ExitCode};
+use std::{env, process::ExitCode, time::Duration};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
 use serde_json::Value;
@@ -20,6 +20,9 @@ fn verify() -> Result<Value, String> {
 
     // A long-running origin should cache this and refetch only on an unknown kid.
     let jwks: JwkSet = ureq::get(&var("JWKS_URL")?)
+        .config()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
         .call()
         .and_then(|mut response| response.body_mut().read_json())
         .map_err(|e| format!("fetching JWKS: {e}"))?;
