@@ -6,8 +6,8 @@ use url::Url;
 use wasm_bindgen::JsValue;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
-use crate::cookies;
 use crate::response::Failure;
+use lti_core::cookies;
 
 /// Request headers never passed on: hop-by-hop ones, `host` (the origin's
 /// comes from its URL), `cookie` (rebuilt without the worker's), and the

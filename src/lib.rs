@@ -2,7 +2,6 @@
 //! workers-rs adapter; the protocol is in `lti_core`.
 
 mod config;
-mod cookies;
 mod forward;
 mod platform;
 mod response;

@@ -13,9 +13,10 @@ use url::Url;
 use worker::{Env, Headers, Method, Request, Response};
 
 use crate::config::{Config, LTI_STATE, PLATFORMS};
+use crate::forward;
 use crate::platform::{self, FetchClient, Kv, OsRng, WebCrypto};
 use crate::response::{page_headers, Failure};
-use crate::{cookies, forward};
+use lti_core::cookies;
 
 /// Login and launch bodies are a few KB; anything far larger is not one.
 const MAX_FORM_BYTES: usize = 64 * 1024;

@@ -22,6 +22,7 @@
 pub mod assertion;
 pub mod b64;
 pub mod cache;
+pub mod cookies;
 pub mod error;
 pub mod jwks;
 pub mod jws;

@@ -5,7 +5,7 @@
 use cookie::time::Duration;
 use cookie::{Cookie, SameSite};
 
-pub use lti_core::session::COOKIE as SESSION;
+pub use crate::session::COOKIE as SESSION;
 
 const STATE_PREFIX: &str = "lti_state_";
 
@@ -79,4 +79,36 @@ pub fn for_origin(cookies: &[(String, String)]) -> Option<String> {
         .map(|(name, value)| format!("{name}={value}"))
         .collect();
     (!kept.is_empty()).then(|| kept.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_state_and_session_and_keeps_the_rest_for_the_origin() {
+        let jar = parse(Some("a=1; lti_state_abc=1; lti_session=xyz; b=\"q\"; junk"));
+        assert!(has_state(&jar, "abc"));
+        assert!(!has_state(&jar, "ab"));
+        assert_eq!(session_id(&jar), Some("xyz"));
+        assert_eq!(for_origin(&jar).as_deref(), Some("a=1; b=\"q\""));
+        assert!(parse(None).is_empty());
+    }
+
+    #[test]
+    fn cookies_work_in_lms_iframes() {
+        let cookie = state("abc", 600);
+        for attribute in [
+            "lti_state_abc=1",
+            "Secure",
+            "HttpOnly",
+            "SameSite=None",
+            "Partitioned",
+            "Path=/lti/launch",
+            "Max-Age=600",
+        ] {
+            assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+        }
+        assert!(clear_state("abc").contains("Max-Age=0"));
+    }
 }
