@@ -24,6 +24,9 @@ const DROPPED: [&str; 9] = [
     "proxy-authorization",
 ];
 
+/// How long the origin may take to start answering.
+const ORIGIN_TIMEOUT_MS: u32 = 30_000;
+
 /// The origin URL for `path_and_query` of a request to the worker.
 pub fn origin_url(origin: &Url, url: &Url) -> Url {
     let mut target = origin.clone();
@@ -78,10 +81,14 @@ pub async fn send(
         .with_redirect(RequestRedirect::Manual)
         .with_body(body);
     let request = Request::new_with_init(url.as_str(), &init)?;
+    let signal = crate::platform::timeout(ORIGIN_TIMEOUT_MS);
     let response = Fetch::Request(request)
-        .send()
+        .send_with_signal(&signal)
         .await
-        .map_err(|e| Failure::Origin(e.to_string()))?;
+        .map_err(|e| match signal.aborted() {
+            true => Failure::OriginTimeout,
+            false => Failure::Origin(e.to_string()),
+        })?;
     let status = response.status_code();
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {

@@ -11,6 +11,8 @@ pub enum Failure {
     Lti(Error),
     /// The origin could not be reached.
     Origin(String),
+    /// The origin did not answer in time.
+    OriginTimeout,
     /// The runtime failed (a binding missing, a JS exception).
     Runtime(worker::Error),
 }
@@ -39,6 +41,7 @@ impl Failure {
                 ErrorKind::Internal => 500,
             },
             Failure::Origin(_) => 502,
+            Failure::OriginTimeout => 504,
             Failure::Runtime(_) => 500,
         }
     }
@@ -47,6 +50,7 @@ impl Failure {
         match self {
             Failure::Lti(e) => e.code(),
             Failure::Origin(_) => "origin_unavailable",
+            Failure::OriginTimeout => "origin_timeout",
             Failure::Runtime(_) => "internal_error",
         }
     }
@@ -55,7 +59,10 @@ impl Failure {
     fn public_message(&self) -> String {
         match self {
             Failure::Lti(e) if e.kind() != ErrorKind::Internal => e.to_string(),
-            Failure::Origin(_) => "the application behind this tool did not answer".into(),
+            Failure::Origin(_) => "the application behind this tool could not be reached".into(),
+            Failure::OriginTimeout => {
+                "the application behind this tool did not answer in time".into()
+            }
             _ => "internal error; the details are in the tool's log".into(),
         }
     }
@@ -65,6 +72,7 @@ impl Failure {
         match self {
             Failure::Lti(e) => format!("{e}"),
             Failure::Origin(e) => format!("origin fetch failed: {e}"),
+            Failure::OriginTimeout => "origin fetch timed out".into(),
             Failure::Runtime(e) => format!("runtime: {e}"),
         }
     }

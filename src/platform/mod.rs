@@ -5,7 +5,7 @@ mod http;
 mod kv;
 
 pub use crypto::WebCrypto;
-pub use http::FetchClient;
+pub use http::{timeout, FetchClient};
 pub use kv::Kv;
 
 use lti_core::ports::Rng;

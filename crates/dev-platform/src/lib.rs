@@ -1,14 +1,27 @@
 //! A mock LTI 1.3 platform (LMS) with two issuers, for lti-edge demos and end-to-end
 //! tests, plus a demo origin app. Blocking and threaded; binds to 127.0.0.1 only.
 //!
+//! Each issuer also hosts the LTI Advantage platform side: an OAuth 2.0 token endpoint
+//! (client_credentials with a JWT client assertion), AGS 2.0 line items, scores and
+//! results, NRPS 2.0 memberships, and the Deep Linking 2.0 return endpoint. Client
+//! assertions and deep linking responses are verified against the worker's JWKS.
+//!
 //! The signing keys are committed fixtures (see `keys/README.md`): public test keys only.
 
+mod advantage;
+mod ags;
+mod checks;
 mod claims;
+mod deep_link;
 pub mod http;
 mod keys;
+mod nrps;
 pub mod origin;
 mod platform;
 mod registry;
+mod services;
+mod token;
+mod tool_keys;
 
 #[cfg(test)]
 mod tests;
@@ -137,6 +150,64 @@ impl DevPlatform {
     /// The parameters of every authorization request so far, valid or not, in order.
     pub fn authorize_requests(&self) -> Vec<Vec<(String, String)>> {
         self.state.authorize_requests()
+    }
+
+    /// How many `POST {issuer}/token` requests arrived, accepted or not.
+    pub fn token_requests(&self, platform: &str) -> usize {
+        self.state
+            .advantage
+            .with(platform, |ledger| ledger.token_requests)
+    }
+
+    /// `Some((status, error_code))`: the token endpoint answers every request with that
+    /// status and `{"error": error_code, ...}` (still counted). `None` restores normal service.
+    pub fn set_token_failure(&self, platform: &str, failure: Option<(u16, String)>) {
+        self.state
+            .advantage
+            .with(platform, |ledger| ledger.token_failure = failure);
+    }
+
+    /// `expires_in` of access tokens issued from now on (default 3600 s).
+    pub fn set_token_expires_in(&self, platform: &str, seconds: u64) {
+        self.state
+            .advantage
+            .with(platform, |ledger| ledger.expires_in = seconds);
+    }
+
+    /// Every access token issued so far expires now (the services answer `401`).
+    pub fn expire_tokens(&self, platform: &str) {
+        self.state.advantage.expire_tokens(platform);
+    }
+
+    /// Every accepted score, in order: `(line item URL, score JSON as posted)`.
+    pub fn scores(&self, platform: &str) -> Vec<(String, Value)> {
+        self.state
+            .advantage
+            .with(platform, |ledger| ledger.scores.clone())
+    }
+
+    /// Every AGS/NRPS request, answered or refused, in order:
+    /// `(method, path and query, Content-Type, Accept)`.
+    pub fn service_requests(
+        &self,
+        platform: &str,
+    ) -> Vec<(String, String, Option<String>, Option<String>)> {
+        self.state
+            .advantage
+            .with(platform, |ledger| ledger.service_log.clone())
+    }
+
+    /// The claims of every verified deep linking response (both platforms), in order.
+    pub fn deep_link_responses(&self) -> Vec<Value> {
+        self.state.advantage.deep_links()
+    }
+
+    /// `(header, claims)` of the latest client assertion sent to the token endpoint,
+    /// decoded whether or not it was accepted.
+    pub fn last_client_assertion(&self, platform: &str) -> Option<(Value, Value)> {
+        self.state
+            .advantage
+            .with(platform, |ledger| ledger.last_assertion.clone())
     }
 
     fn key(&self, choice: &SigningKeyChoice) -> &'static keys::KeyPair {

@@ -8,10 +8,12 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::advantage::Advantage;
 use crate::claims::{self, Launch, DEEP_LINKING, USER_ID};
 use crate::http::{auto_post_form, encode_query, escape, page, param, Incoming, Reply};
 use crate::keys::{self, KeyPair};
 use crate::registry::{self, Client, PLATFORMS};
+use crate::{deep_link, services, token};
 
 const RESOURCE_LINK: &str = "LtiResourceLinkRequest";
 
@@ -25,6 +27,8 @@ pub(crate) struct State {
     active: Mutex<HashMap<String, usize>>,
     jwks_fetches: Mutex<HashMap<String, usize>>,
     authorize_log: Mutex<Vec<Params>>,
+    /// Tokens, services and deep linking (LTI Advantage).
+    pub advantage: Advantage,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -34,9 +38,11 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl State {
     pub fn new(base_url: String, tool_base: &str) -> State {
+        let tool_base = tool_base.trim_end_matches('/').to_string();
         State {
+            advantage: Advantage::new(&base_url, &tool_base),
             base_url,
-            tool_base: tool_base.trim_end_matches('/').to_string(),
+            tool_base,
             active: Mutex::default(),
             jwks_fetches: Mutex::default(),
             authorize_log: Mutex::default(),
@@ -143,18 +149,21 @@ pub(crate) fn handle(state: &State, req: &Incoming) -> Reply {
     match (req.method.as_str(), segments.as_slice()) {
         ("GET", [""]) => home(state),
         ("GET", ["attacker", "jwks"]) => jwks(state, "attacker", keys::attacker_key()),
-        (_, [platform, action]) if registry::clients_of(platform).is_some() => {
-            platform_route(state, req, platform, action)
+        (_, [platform, rest @ ..]) if registry::clients_of(platform).is_some() => {
+            platform_route(state, req, platform, rest)
         }
         _ => Reply::not_found(),
     }
 }
 
-fn platform_route(state: &State, req: &Incoming, platform: &str, action: &str) -> Reply {
-    match (req.method.as_str(), action) {
-        ("GET", "start") => start(state, platform, &req.query),
-        ("GET" | "POST", "authorize") => authorize(state, platform, req.params()),
-        ("GET", "jwks") => jwks(state, platform, state.active_key(platform)),
+fn platform_route(state: &State, req: &Incoming, platform: &str, rest: &[&str]) -> Reply {
+    match (req.method.as_str(), rest) {
+        ("GET", ["start"]) => start(state, platform, &req.query),
+        ("GET" | "POST", ["authorize"]) => authorize(state, platform, req.params()),
+        ("GET", ["jwks"]) => jwks(state, platform, state.active_key(platform)),
+        ("POST", ["token"]) => token::token(state, platform, req),
+        ("POST", ["deep-link-return"]) => deep_link::deep_link_return(state, platform, req),
+        (_, ["lineitems" | "memberships", ..]) => services::handle(state, req, platform, rest),
         _ => Reply::not_found(),
     }
 }
@@ -324,6 +333,9 @@ fn platform_section(state: &State, platform: &str, clients: &[Client]) -> String
         .collect();
     format!(
         "<h2>Platform {p}</h2>\n<p>Issuer <code>{iss}</code> · <a href=\"{iss}/jwks\">JWKS</a></p>\n\
+         <p class=\"muted\">LTI Advantage: token <code>{iss}/token</code> · AGS \
+         <code>{iss}/lineitems/ctx-1</code> · NRPS <code>{iss}/memberships/ctx-1</code> · \
+         deep linking return <code>{iss}/deep-link-return</code></p>\n\
          <table><tr><th>client_id</th><th>deployment_id</th><th></th></tr>\n{rows}</table>\n",
         p = escape(&platform.to_uppercase()),
         iss = escape(&issuer),

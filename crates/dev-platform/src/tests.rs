@@ -288,3 +288,8 @@ fn demo_origin_verifies_assertions() {
     let forged = platform.sign_raw(&header, &claims, SigningKeyChoice::Attacker);
     assert!(page(Some(&forged)).contains("NOT verified"));
 }
+
+mod deep_link;
+mod services;
+mod token;
+mod tool;

@@ -14,6 +14,9 @@ pub const MAX_MAX_AGE: u64 = 24 * 3600;
 pub const DEFAULT_MAX_AGE: u64 = 3600;
 /// How long an expired set is kept to serve launches while the platform is down.
 pub const STALE_IF_ERROR: u64 = 7 * 24 * 3600;
+/// An unknown `kid` refetches a fresh set only this long after the last
+/// fetch, so forged `kid`s cannot make the worker hammer a platform.
+pub const REFETCH_COOLDOWN: u64 = 5;
 /// A JWKS larger than this is not a JWKS.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
@@ -128,12 +131,13 @@ pub async fn platform_key(
     now: u64,
 ) -> Result<RsaPublicJwk> {
     let cached = load(store, registration).await?;
-    if let Some(key) = cached
-        .as_ref()
-        .filter(|c| now < c.expires_at)
-        .and_then(|c| c.find(kid))
-    {
-        return Ok(key.clone());
+    if let Some(fresh) = cached.as_ref().filter(|c| now < c.expires_at) {
+        if let Some(key) = fresh.find(kid) {
+            return Ok(key.clone());
+        }
+        if now < fresh.fetched_at + REFETCH_COOLDOWN {
+            return Err(Error::UnknownKey(kid.unwrap_or("(none)").to_owned()));
+        }
     }
     match fetch(http, registration, now).await {
         Ok(fresh) => {

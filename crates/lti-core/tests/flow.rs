@@ -387,6 +387,7 @@ fn fetches_jwks_once_and_refetches_on_unknown_kid() {
 
     // The platform rotates to a new key: the unknown kid triggers one refetch.
     *world.http.jwks.borrow_mut() = jwks(&[PLATFORM2_PEM]);
+    world.now.set(NOW + lti_core::jwks::REFETCH_COOLDOWN);
     let (state, nonce) = login(&world);
     let kid = signing_key(PLATFORM2_PEM).kid;
     let token = sign(
@@ -397,7 +398,24 @@ fn fetches_jwks_once_and_refetches_on_unknown_kid() {
     launch(&world, &state, token).unwrap();
     assert_eq!(world.http.requests.get(), 2);
 
-    // A kid nobody publishes: exactly one more fetch, then a clear error.
+    // A kid nobody publishes: no refetch so soon after the last one...
+    let (state, nonce) = login(&world);
+    let token = sign(
+        &json!({"alg": "RS256", "kid": "nope"}),
+        &launch_claims(&nonce),
+        PLATFORM2_PEM,
+    );
+    assert!(matches!(
+        launch(&world, &state, token),
+        Err(Error::UnknownKey(_))
+    ));
+    assert_eq!(
+        world.http.requests.get(),
+        2,
+        "forged kids cannot cause a refetch storm"
+    );
+    // ...and exactly one more fetch after the cooldown, then a clear error.
+    world.now.set(NOW + 2 * lti_core::jwks::REFETCH_COOLDOWN);
     let (state, nonce) = login(&world);
     let token = sign(
         &json!({"alg": "RS256", "kid": "nope"}),
