@@ -67,6 +67,20 @@ impl Browser {
         self.post_raw(url, "application/x-www-form-urlencoded", &body)
     }
 
+    /// Any method, with extra headers and an optional body.
+    pub fn request(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let request = headers
+            .iter()
+            .fold(self.agent.request(method, url), |r, (n, v)| r.set(n, v));
+        self.send(request, body)
+    }
+
     pub fn post_raw(&self, url: &str, content_type: &str, body: &str) -> Reply {
         self.send(
             self.agent.post(url).set("content-type", content_type),

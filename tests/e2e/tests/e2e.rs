@@ -5,6 +5,7 @@ mod common;
 mod launch;
 mod login;
 mod passthrough;
+mod services;
 
 use std::sync::Arc;
 
@@ -17,7 +18,13 @@ fn main() {
     let mut args = Arguments::from_args();
     // One worker for all tests, and some tests count platform fetches: run in order.
     args.test_threads = Some(1);
-    let tests: Vec<(&str, Test)> = [login::TESTS, launch::TESTS, passthrough::TESTS].concat();
+    let tests: Vec<(&str, Test)> = [
+        login::TESTS,
+        launch::TESTS,
+        services::TESTS,
+        passthrough::TESTS,
+    ]
+    .concat();
     if args.list {
         let trials = tests
             .iter()
