@@ -17,7 +17,7 @@ fi
 
 # cargo_tool BINARY CRATE VERSION
 cargo_tool() {
-  if ! "$1" --version 2>/dev/null | grep -q " $3"; then
+  if ! "$1" --version 2>/dev/null | grep -Eq "(^| )$3\$"; then
     say "installing $2 $3"
     cargo install --locked "$2@$3"
   fi
@@ -30,4 +30,12 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   say "installing npm packages (wrangler, wasm-opt, jose)"
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.lti-edge-lock
+fi
+
+# The Python origin example's dependencies, for the test that runs it.
+if [ ! -x .venv/bin/python ] || ! cmp -s examples/verify-assertion/requirements.txt .venv/.requirements; then
+  say "installing the Python example's packages into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r examples/verify-assertion/requirements.txt
+  cp examples/verify-assertion/requirements.txt .venv/.requirements
 fi

@@ -4,6 +4,7 @@
 mod common;
 mod launch;
 mod login;
+mod origins;
 mod passthrough;
 mod services;
 
@@ -22,6 +23,7 @@ fn main() {
         login::TESTS,
         launch::TESTS,
         services::TESTS,
+        origins::TESTS,
         passthrough::TESTS,
     ]
     .concat();
