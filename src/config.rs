@@ -16,6 +16,8 @@ pub struct Config {
     pub audience: String,
     /// `SESSION_TTL` in seconds.
     pub session_ttl: u64,
+    /// `ORIGIN_TIMEOUT_MS`: how long the origin may take to start answering.
+    pub origin_timeout_ms: u32,
     /// `SERVICE_TOKEN_TTL` in seconds: how long background-grading tokens last.
     pub service_token_ttl: u64,
     /// Secret `LTI_PRIVATE_KEY` (PKCS#8 PEM); generated and kept in KV when absent.
@@ -36,24 +38,28 @@ impl Config {
         let origin = Url::parse(&origin).map_err(|e| Error::Config(format!("ORIGIN_URL: {e}")))?;
         let audience = var(env, "ASSERTION_AUDIENCE")
             .unwrap_or_else(|| origin.as_str().trim_end_matches('/').to_owned());
-        let session_ttl = seconds(env, "SESSION_TTL", lti_core::session::DEFAULT_TTL)?;
-        let service_token_ttl = seconds(env, "SERVICE_TOKEN_TTL", 30 * 24 * 3600)?;
+        let session_ttl = number(env, "SESSION_TTL", lti_core::session::DEFAULT_TTL)?;
+        let service_token_ttl = number(env, "SERVICE_TOKEN_TTL", 30 * 24 * 3600)?;
+        let origin_timeout_ms =
+            number(env, "ORIGIN_TIMEOUT_MS", 30_000)?.min(u32::MAX as u64) as u32;
         let private_key = env.secret("LTI_PRIVATE_KEY").ok().map(|s| s.to_string());
         Ok(Self {
             origin,
             audience,
             session_ttl,
             service_token_ttl,
+            origin_timeout_ms,
             private_key,
         })
     }
 }
 
-fn seconds(env: &Env, name: &str, default: u64) -> Result<u64, Error> {
+/// A whole-number variable (seconds or milliseconds, as its name says).
+fn number(env: &Env, name: &str, default: u64) -> Result<u64, Error> {
     match var(env, name) {
         Some(value) => value
             .parse()
-            .map_err(|_| Error::Config(format!("{name} must be seconds"))),
+            .map_err(|_| Error::Config(format!("{name} must be a whole number"))),
         None => Ok(default),
     }
 }

@@ -105,6 +105,7 @@ impl Failure {
         let headers = Headers::new();
         headers.set("content-type", "application/json")?;
         headers.set("cache-control", "no-store")?;
+        headers.set("x-content-type-options", "nosniff")?;
         Ok(Response::from_json(&body)?
             .with_status(status)
             .with_headers(headers))

@@ -13,11 +13,15 @@ use url::Url;
 use worker::{Env, Headers, Method, Request, Response};
 
 use crate::config::{Config, LTI_STATE, PLATFORMS};
-use crate::forward;
+use crate::forward::{Forward, Origin};
 use crate::platform::{self, FetchClient, Kv, OsRng, WebCrypto};
 use crate::response::{page_headers, Failure};
 use lti_core::cookies;
 
+/// Browsers send at most about 4 KiB per cookie; the worker's own are small.
+const MAX_COOKIE_BYTES: usize = 8 * 1024;
+/// Assertions and service tokens carry launch claims: generous, but bounded.
+const MAX_AUTHORIZATION_BYTES: usize = 32 * 1024;
 /// Login and launch bodies are a few KB; anything far larger is not one.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -60,6 +64,14 @@ impl Runtime {
         }
     }
 
+    pub fn origin(&self) -> Origin<'_> {
+        Origin {
+            base: &self.config.origin,
+            tool: &self.tool,
+            timeout_ms: self.config.origin_timeout_ms,
+        }
+    }
+
     pub fn assertion_config(&self) -> AssertionConfig {
         AssertionConfig {
             issuer: self.tool.as_str().trim_end_matches('/').to_owned(),
@@ -81,6 +93,9 @@ impl Runtime {
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let url = req.url()?;
+    if let Err(failure) = check_header_sizes(&req) {
+        return failure.into_response("Request refused");
+    }
     let (title, outcome) = match (req.method(), url.path()) {
         (Method::Get | Method::Post, "/lti/login") => {
             ("LTI login failed", login(req, &env, &url).await)
@@ -99,6 +114,27 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         _ => ("Request failed", passthrough(req, &env, &url).await),
     };
     outcome.or_else(|failure| failure.into_response(title))
+}
+
+/// Oversized credentials are refused before any parsing work.
+fn check_header_sizes(req: &Request) -> Result<(), Failure> {
+    for (name, limit) in [
+        ("cookie", MAX_COOKIE_BYTES),
+        ("authorization", MAX_AUTHORIZATION_BYTES),
+    ] {
+        if req.headers().get(name)?.is_some_and(|v| v.len() > limit) {
+            return Err(Error::TooLarge {
+                what: if name == "cookie" {
+                    "Cookie header"
+                } else {
+                    "Authorization header"
+                },
+                limit,
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn plain(status: u16, message: &str) -> worker::Result<Response> {
@@ -177,27 +213,18 @@ async fn launch(mut req: Request, env: &Env, url: &Url) -> Outcome {
     let ttl = runtime.config.session_ttl;
     let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
     let target = Url::parse(&launch.target_link_uri).map_err(|e| Failure::Runtime(e.into()))?;
-    let origin_url = forward::origin_url(&runtime.config.origin, &target);
-    let headers = forward::origin_headers(
-        &launch_headers(req.headers())?,
-        &jar,
-        &runtime.tool,
-        Some(&assertion),
-    )?;
+    let origin = runtime.origin();
+    let forward = Forward {
+        url: origin.url_for(&target),
+        method: Method::Get,
+        headers: origin.headers(&launch_headers(req.headers())?, &jar, Some(&assertion))?,
+        body: None,
+    };
     let set_cookies = [
         cookies::session(&session, ttl),
         cookies::clear_state(&request.state),
     ];
-    forward::send(
-        &origin_url,
-        Method::Get,
-        headers,
-        None,
-        &runtime.config.origin,
-        &runtime.tool,
-        &set_cookies,
-    )
-    .await
+    origin.send(forward, &set_cookies).await
 }
 
 /// Of the platform's form POST, only what describes the browser goes on.
@@ -224,6 +251,7 @@ async fn jwks(env: &Env, url: &Url) -> Outcome {
     headers.set("content-type", "application/json")?;
     headers.set("cache-control", "public, max-age=300")?;
     headers.set("access-control-allow-origin", "*")?;
+    headers.set("x-content-type-options", "nosniff")?;
     Ok(Response::from_json(&public_jwks(&keys))?.with_headers(headers))
 }
 
@@ -241,18 +269,12 @@ async fn passthrough(req: Request, env: &Env, url: &Url) -> Outcome {
         Some(session) => Some(runtime.assertion(&ports, &session.lti).await?),
         None => None,
     };
-    let origin_url = forward::origin_url(&runtime.config.origin, url);
-    let headers =
-        forward::origin_headers(req.headers(), &jar, &runtime.tool, assertion.as_deref())?;
-    let body = req.inner().body().map(Into::into);
-    forward::send(
-        &origin_url,
-        req.method(),
-        headers,
-        body,
-        &runtime.config.origin,
-        &runtime.tool,
-        &[],
-    )
-    .await
+    let origin = runtime.origin();
+    let forward = Forward {
+        url: origin.url_for(url),
+        method: req.method(),
+        headers: origin.headers(req.headers(), &jar, assertion.as_deref())?,
+        body: req.inner().body().map(Into::into),
+    };
+    origin.send(forward, &[]).await
 }

@@ -35,6 +35,7 @@ pub use keys::{hs256, verify_rs256};
 pub use origin::DemoOrigin;
 
 use http::Serving;
+pub use platform::JwksFault;
 use platform::{LaunchFields, State};
 
 /// The key `sign_raw` signs with.
@@ -140,6 +141,11 @@ impl DevPlatform {
     /// only that key; returns its kid. With one key (platform "b") nothing changes.
     pub fn rotate_key(&self, platform: &str) -> String {
         self.state.rotate(platform)
+    }
+
+    /// Makes the platform's JWKS endpoint misbehave (`None`: behave again).
+    pub fn set_jwks_fault(&self, platform: &str, fault: Option<JwksFault>) {
+        self.state.set_jwks_fault(platform, fault);
     }
 
     /// How many times the platform's JWKS was served (`"attacker"` for `/attacker/jwks`).

@@ -1,18 +1,40 @@
 //! A demo origin app: shows what lti-edge forwards, and verifies the assertion the way a
 //! real origin would (against the worker's published JWKS).
+//!
+//! It also shows LTI Advantage through the worker's service routes, server to server
+//! with the assertion of the current request as the bearer: a content picker for deep
+//! linking launches (`POST /demo/deep-link`), and for resource link launches a grade
+//! form (`POST /demo/grade`) and the class roster (`GET /demo/roster`). The browser
+//! reaches these paths through the worker, which adds a fresh assertion each time.
 
 use std::io;
 use std::sync::Arc;
 
 use serde_json::Value;
+use url::{Position, Url};
 
 use crate::claims::now;
-use crate::http::{escape, page, Incoming, Reply, Serving};
+use crate::http::{escape, page, param, Incoming, Reply, Serving};
 use crate::keys::verify_rs256;
 use crate::tool_keys::fetch_jwks;
 
+mod advantage;
+mod client;
+#[cfg(test)]
+mod tests;
+
+use advantage::{
+    advantage_section, chosen_items, deep_linking_payload, grade_form, grade_result_html,
+    input_error_html, message_type, pretty, roster_html, score_payload, service_error_html,
+    DEEP_LINKING, DEEP_LINK_PATH, GRADE_PATH, ROSTER_PATH,
+};
+use client::ServiceError;
+
 const ASSERTION_HEADER: &str = "Lti-Jwt-Assertion";
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
+const SCORES_SERVICE: &str = "/lti/services/scores";
+const MEMBERS_SERVICE: &str = "/lti/services/members";
+const DEEP_LINKING_SERVICE: &str = "/lti/services/deep-linking";
 
 /// A running demo origin on 127.0.0.1; stops on `stop()` or drop.
 pub struct DemoOrigin {
@@ -38,26 +60,145 @@ impl DemoOrigin {
 }
 
 fn handle(tool_base: &str, req: &Incoming) -> Reply {
-    let report = match req.header(ASSERTION_HEADER) {
-        None => "<p class=\"muted\">No assertion: this request did not come through an LTI \
-                 launch session.</p>"
-            .to_string(),
-        Some(token) => match verify(tool_base, token) {
-            Ok((header, claims)) => verified(&header, &claims),
-            Err(reason) => format!(
+    let demo = req.path.starts_with("/demo/");
+    let Some(token) = req.header(ASSERTION_HEADER) else {
+        let report = "<p class=\"muted\">No assertion: this request did not come through an LTI \
+                      launch session.</p>";
+        return respond(req, if demo { 401 } else { 200 }, report, None);
+    };
+    let (header, claims) = match verify(tool_base, token) {
+        Ok(verified) => verified,
+        Err(reason) => {
+            let report = format!(
                 "<p class=\"err\"><strong>Assertion NOT verified:</strong> {}</p>",
                 escape(&reason)
-            ),
-        },
+            );
+            return respond(req, if demo { 403 } else { 200 }, &report, None);
+        }
+    };
+    let lti = &claims["lti"];
+    let back = Some(launch_path(lti));
+    match (req.method.as_str(), req.path.as_str()) {
+        ("POST", DEEP_LINK_PATH) => deep_link(tool_base, token, lti, req),
+        ("POST", GRADE_PATH) => {
+            let (status, report) = grade(tool_base, token, req);
+            respond(req, status, &report, back)
+        }
+        ("GET", ROSTER_PATH) => {
+            let (status, report) = roster(tool_base, token);
+            respond(req, status, &report, back)
+        }
+        _ => respond(req, 200, &verified(&header, &claims), None),
+    }
+}
+
+/// A page of the demo origin around `report` (already HTML). `back`: a link to the
+/// launch page; without it, a link that reloads this page.
+fn respond(req: &Incoming, status: u16, report: &str, back: Option<String>) -> Reply {
+    let link = match back {
+        Some(path) => format!("<a href=\"{}\">Back to the launch page</a>", escape(&path)),
+        None => format!(
+            "<a href=\"{}\">Reload (the session sends a fresh assertion)</a>",
+            escape(&req.url)
+        ),
     };
     let body = format!(
-        "<h1>Demo origin</h1>\n<p><code>{} {}</code></p>\n{report}\n\
-         <p><a href=\"{}\">Reload (the session sends a fresh assertion)</a></p>",
+        "<h1>Demo origin</h1>\n<p><code>{} {}</code></p>\n{report}\n<p>{link}</p>",
         escape(&req.method),
         escape(&req.url),
-        escape(&req.url)
     );
-    Reply::html(200, page("Demo origin", &body))
+    Reply::html(status, page("Demo origin", &body))
+}
+
+/// The path and query of the launch's `target_link_uri` (a page on the worker).
+fn launch_path(lti: &Value) -> String {
+    lti[format!("{LTI}target_link_uri")]
+        .as_str()
+        .and_then(|uri| Url::parse(uri).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .map_or_else(
+            || "/".to_string(),
+            |url| url[Position::BeforePath..Position::AfterQuery].to_string(),
+        )
+}
+
+/// The content picker's "Add to course": the worker signs the deep linking response;
+/// its self-submitting form goes to the browser as is.
+fn deep_link(tool_base: &str, token: &str, lti: &Value, req: &Incoming) -> Reply {
+    let back = Some(launch_path(lti));
+    if message_type(lti) != Some(DEEP_LINKING) {
+        let report = input_error_html("this session is not a deep linking launch");
+        return respond(req, 400, &report, back);
+    }
+    let items = match chosen_items(&req.form(), tool_base) {
+        Ok(items) => items,
+        Err(reason) => return respond(req, 400, &input_error_html(&reason), back),
+    };
+    let payload = deep_linking_payload(items);
+    let answer = client::call(tool_base, DEEP_LINKING_SERVICE, token, Some(&payload));
+    match answer {
+        Ok(answer) => match answer["form"].as_str() {
+            Some(form) => Reply::html(200, form.to_string()),
+            None => {
+                let report = service_error_html(
+                    "Deep linking",
+                    &ServiceError {
+                        status: None,
+                        code: None,
+                        message: "the worker's answer has no form".into(),
+                        raw: Some(answer.to_string()),
+                    },
+                );
+                respond(req, 502, &report, back)
+            }
+        },
+        Err(error) => {
+            let report = format!(
+                "{}<h2>What was sent</h2>\n<pre>{}</pre>",
+                service_error_html("Deep linking", &error),
+                pretty(&payload)
+            );
+            respond(req, error.reply_status(), &report, back)
+        }
+    }
+}
+
+/// "Post a grade": the score for the launch's user on the launch's line item.
+fn grade(tool_base: &str, token: &str, req: &Incoming) -> (u16, String) {
+    let form = req.form();
+    let payload = match score_payload(&form) {
+        Ok(payload) => payload,
+        Err(reason) => {
+            let typed = |name| param(&form, name).unwrap_or_default();
+            let report = format!(
+                "{}{}",
+                input_error_html(&reason),
+                grade_form(typed("score"), typed("comment"))
+            );
+            return (400, report);
+        }
+    };
+    match client::call(tool_base, SCORES_SERVICE, token, Some(&payload)) {
+        Ok(answer) => (200, grade_result_html(&answer)),
+        Err(error) => (
+            error.reply_status(),
+            service_error_html("Posting the grade", &error),
+        ),
+    }
+}
+
+/// "Class roster": the context's members, as the worker gathered them.
+fn roster(tool_base: &str, token: &str) -> (u16, String) {
+    match client::call(tool_base, MEMBERS_SERVICE, token, None) {
+        Ok(answer) => (
+            200,
+            format!("<h2>Class roster</h2>\n{}", roster_html(&answer)),
+        ),
+        Err(error) => (
+            error.reply_status(),
+            service_error_html("Fetching the roster", &error),
+        ),
+    }
 }
 
 /// Signature against the worker's JWKS (by kid), then expiry.
@@ -91,7 +232,8 @@ fn verified(header: &Value, claims: &Value) -> String {
         .collect();
     format!(
         "<p class=\"ok\"><strong>Verified by lti-edge</strong></p>\n<table>{rows}</table>\n\
-         <h2>Header</h2>\n<pre>{}</pre>\n<h2>Claims</h2>\n<pre>{}</pre>",
+         {}\n<h2>Header</h2>\n<pre>{}</pre>\n<h2>Claims</h2>\n<pre>{}</pre>",
+        advantage_section(lti),
         pretty(header),
         pretty(claims)
     )
@@ -99,8 +241,4 @@ fn verified(header: &Value, claims: &Value) -> String {
 
 fn text(value: &Value) -> String {
     value.as_str().unwrap_or("(none)").to_string()
-}
-
-fn pretty(value: &Value) -> String {
-    escape(&serde_json::to_string_pretty(value).unwrap_or_default())
 }

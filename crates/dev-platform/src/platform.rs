@@ -26,6 +26,8 @@ pub(crate) struct State {
     /// Index of the active key per platform (absent = 0).
     active: Mutex<HashMap<String, usize>>,
     jwks_fetches: Mutex<HashMap<String, usize>>,
+    /// A misbehaviour of the JWKS endpoint per platform, for fault tests.
+    jwks_faults: Mutex<HashMap<String, JwksFault>>,
     authorize_log: Mutex<Vec<Params>>,
     /// Tokens, services and deep linking (LTI Advantage).
     pub advantage: Advantage,
@@ -45,6 +47,7 @@ impl State {
             tool_base,
             active: Mutex::default(),
             jwks_fetches: Mutex::default(),
+            jwks_faults: Mutex::default(),
             authorize_log: Mutex::default(),
         }
     }
@@ -67,6 +70,14 @@ impl State {
         *index = (*index + 1) % count;
         drop(active);
         self.active_key(platform).kid().to_string()
+    }
+
+    pub fn set_jwks_fault(&self, platform: &str, fault: Option<JwksFault>) {
+        let mut faults = lock(&self.jwks_faults);
+        match fault {
+            Some(fault) => faults.insert(platform.to_string(), fault),
+            None => faults.remove(platform),
+        };
     }
 
     pub fn jwks_fetches(&self, platform: &str) -> usize {
@@ -173,8 +184,34 @@ fn jwks(state: &State, counter: &str, key: &KeyPair) -> Reply {
     *lock(&state.jwks_fetches)
         .entry(counter.to_string())
         .or_insert(0) += 1;
+    let fault = lock(&state.jwks_faults).get(counter).copied();
+    match fault {
+        Some(JwksFault::Down) => return Reply::text(503, "maintenance"),
+        Some(JwksFault::Garbage) => return Reply::html(200, "<html>not a key set</html>".into()),
+        Some(JwksFault::Oversized) => {
+            let padding = "x".repeat(5 * 1024 * 1024);
+            return Reply::json(json!({"keys": [key.jwk()], "padding": padding}).to_string());
+        }
+        Some(JwksFault::Slow(seconds)) => {
+            std::thread::sleep(std::time::Duration::from_secs(seconds))
+        }
+        None => {}
+    }
     Reply::json(json!({"keys": [key.jwk()]}).to_string())
         .with_header("Cache-Control", "max-age=300")
+}
+
+/// Ways the JWKS endpoint can misbehave on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwksFault {
+    /// `503`.
+    Down,
+    /// A `200` that is not a JWK Set.
+    Garbage,
+    /// A valid set padded past any sane size.
+    Oversized,
+    /// The valid set, after this many seconds.
+    Slow(u64),
 }
 
 /// Third-party login initiation towards the tool.

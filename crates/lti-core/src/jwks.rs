@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue};
+use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
 use crate::registration::PlatformRegistration;
 
 /// Bounds on how long a fetched JWKS is trusted without asking again.
@@ -14,8 +14,7 @@ pub const MAX_MAX_AGE: u64 = 24 * 3600;
 pub const DEFAULT_MAX_AGE: u64 = 3600;
 /// How long an expired set is kept to serve launches while the platform is down.
 pub const STALE_IF_ERROR: u64 = 7 * 24 * 3600;
-/// An unknown `kid` refetches a fresh set only this long after the last
-/// fetch, so forged `kid`s cannot make the worker hammer a platform.
+/// Seconds between two fetches of one JWKS by one isolate.
 pub const REFETCH_COOLDOWN: u64 = 5;
 /// A JWKS larger than this is not a JWKS.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -121,39 +120,50 @@ fn store_key(registration: &PlatformRegistration) -> String {
 }
 
 /// The platform key that signed a token: from the cache while it is fresh and
-/// holds `kid`, otherwise fetched once. An expired set still serves keys it
+/// holds `kid`, otherwise fetched. Fetches happen at most once per
+/// [`REFETCH_COOLDOWN`] per isolate, so forged `kid`s or a platform that is
+/// down cannot make every launch hit it. An expired set still serves keys it
 /// holds when the platform cannot be reached (stale-if-error).
-pub async fn platform_key(
-    store: &impl KeyValue,
-    http: &impl HttpClient,
+pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
+    ports: &Ports<'_, K, H, C>,
     registration: &PlatformRegistration,
     kid: Option<&str>,
-    now: u64,
 ) -> Result<RsaPublicJwk> {
-    let cached = load(store, registration).await?;
-    if let Some(fresh) = cached.as_ref().filter(|c| now < c.expires_at) {
-        if let Some(key) = fresh.find(kid) {
-            return Ok(key.clone());
-        }
-        if now < fresh.fetched_at + REFETCH_COOLDOWN {
-            return Err(Error::UnknownKey(kid.unwrap_or("(none)").to_owned()));
-        }
+    let (store, now) = (ports.cached_store(), ports.now);
+    let cached = load(&store, registration).await?;
+    let fresh = cached.as_ref().filter(|c| now < c.expires_at);
+    if let Some(key) = fresh.and_then(|c| c.find(kid)) {
+        return Ok(key.clone());
     }
-    match fetch(http, registration, now).await {
+    let unknown = || Error::UnknownKey(kid.unwrap_or("(none)").to_owned());
+    let stale = cached.as_ref().and_then(|c| c.find(kid)).cloned();
+    let attempt = format!("jwks-attempt:{}", registration.jwks_uri);
+    if let Some(last_error) = ports.cache.get(&attempt, now) {
+        // Within the cooldown, the last attempt's outcome stands.
+        return stale.ok_or_else(|| match last_error.is_empty() {
+            true => unknown(),
+            false => Error::JwksUnavailable(last_error),
+        });
+    }
+    let result = fetch(ports.http, registration, now).await;
+    let last_error = result
+        .as_ref()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    ports
+        .cache
+        .insert(&attempt, &last_error, now + REFETCH_COOLDOWN);
+    match result {
         Ok(fresh) => {
             let value = serde_json::to_string(&fresh).expect("JWKS serializes");
             let ttl = fresh.expires_at - now + STALE_IF_ERROR;
             store
                 .put(&store_key(registration), &value, Some(ttl))
                 .await?;
-            let kid_text = kid.unwrap_or("(none)").to_owned();
-            fresh.find(kid).cloned().ok_or(Error::UnknownKey(kid_text))
+            fresh.find(kid).cloned().ok_or_else(unknown)
         }
-        Err(err) => cached
-            .as_ref()
-            .and_then(|c| c.find(kid))
-            .cloned()
-            .ok_or(err),
+        Err(err) => stale.ok_or(err),
     }
 }
 

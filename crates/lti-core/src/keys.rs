@@ -74,21 +74,25 @@ pub fn thumbprint(jwk: &RsaPublicJwk) -> String {
     b64::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
-pub fn parse_pkcs8_pem(pem: &str) -> Result<PrivateKey> {
-    use base64::Engine;
-    let body = pem
-        .trim()
-        .strip_prefix("-----BEGIN PRIVATE KEY-----")
-        .and_then(|rest| rest.strip_suffix("-----END PRIVATE KEY-----"))
-        .ok_or_else(|| {
-            Error::Config("the private key must be a PKCS#8 PEM (BEGIN PRIVATE KEY)".into())
-        })?;
-    let body: String = body.split_whitespace().collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map(PrivateKey)
-        .map_err(|_| Error::Config("the private key PEM is not valid base64".into()))
+/// Reads one or more PKCS#8 PEM blocks (`-----BEGIN PRIVATE KEY-----`).
+/// Several blocks serve key rotation: the first signs, all are published.
+pub fn parse_pkcs8_pems(text: &str) -> Result<Vec<PrivateKey>> {
+    let blocks = pem::parse_many(text)
+        .map_err(|e| Error::Config(format!("the private key PEM is invalid: {e}")))?;
+    if blocks.is_empty() {
+        return Err(Error::Config(
+            "the private key secret holds no PEM block".into(),
+        ));
+    }
+    blocks
+        .into_iter()
+        .map(|block| match block.tag() {
+            "PRIVATE KEY" => Ok(PrivateKey(block.into_contents())),
+            tag => Err(Error::Config(format!(
+                "the private key must be PKCS#8 (BEGIN PRIVATE KEY), not {tag}"
+            ))),
+        })
+        .collect()
 }
 
 /// The tool's keys: the first signs, all are published in its JWKS.
@@ -110,13 +114,14 @@ pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
         {
             return Ok(keys);
         }
-        let key = SigningKey::from_private(ports.crypto, parse_pkcs8_pem(pem)?).await?;
-        ports.cache.insert(
-            &cache_key,
-            &serialize(std::slice::from_ref(&key)),
-            ports.now + 3600,
-        );
-        return Ok(vec![key]);
+        let mut keys = Vec::new();
+        for private in parse_pkcs8_pems(pem)? {
+            keys.push(SigningKey::from_private(ports.crypto, private).await?);
+        }
+        ports
+            .cache
+            .insert(&cache_key, &serialize(&keys), ports.now + 3600);
+        return Ok(keys);
     }
     if let Some(stored) = store.get(STORE_KEY).await? {
         return parse_stored(&stored);

@@ -40,8 +40,56 @@ fn rejects_a_key_that_is_not_pkcs8() {
     let world = World::new();
     let err = block_on(signing_keys(
         &world.ports(),
-        Some("-----BEGIN RSA PRIVATE KEY-----"),
+        Some("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"),
     ))
     .unwrap_err();
     assert!(err.to_string().contains("PKCS#8"));
+}
+
+#[test]
+fn several_configured_keys_rotate_without_a_gap() {
+    use lti_core::assertion::{issue_assertion, verify_assertion, AssertionConfig};
+    use lti_core::rust_crypto::RustCrypto;
+    let world = World::new();
+    let config = AssertionConfig {
+        issuer: TOOL.into(),
+        audience: "https://origin".into(),
+    };
+    let lti = serde_json::Map::new();
+    // Step 1: the current key signs, the next one is published ahead of use.
+    let both = format!("{TOOL_PEM}\n{PLATFORM2_PEM}");
+    let keys = block_on(signing_keys(&world.ports(), Some(&both))).unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(public_jwks(&keys)["keys"].as_array().unwrap().len(), 2);
+    let old = block_on(issue_assertion(
+        &RustCrypto,
+        &keys[0],
+        &config,
+        &lti,
+        &world.rng,
+        NOW,
+    ))
+    .unwrap();
+    // Step 2: the next key signs; the old one stays published, so its tokens still verify.
+    let swapped = format!("{PLATFORM2_PEM}\n{TOOL_PEM}");
+    let keys = block_on(signing_keys(&world.ports(), Some(&swapped))).unwrap();
+    assert_eq!(keys[0].kid, signing_key(PLATFORM2_PEM).kid);
+    assert!(block_on(verify_assertion(
+        &RustCrypto,
+        &keys,
+        &config,
+        &old,
+        NOW + 10
+    ))
+    .is_ok());
+    // Step 3: the old key is gone, and so is trust in what it signed.
+    let keys = block_on(signing_keys(&world.ports(), Some(PLATFORM2_PEM))).unwrap();
+    assert!(block_on(verify_assertion(
+        &RustCrypto,
+        &keys,
+        &config,
+        &old,
+        NOW + 10
+    ))
+    .is_err());
 }

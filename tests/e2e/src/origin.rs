@@ -30,7 +30,8 @@ impl Recorded {
 }
 
 pub struct RecordingOrigin {
-    serving: Serving,
+    serving: std::sync::Mutex<Option<Serving>>,
+    port: u16,
     seen: Arc<Mutex<Vec<Recorded>>>,
 }
 
@@ -53,14 +54,29 @@ impl RecordingOrigin {
             });
             match req.path.as_str() {
                 "/redirect" => Reply::redirect(format!("{base}/after-redirect?x=1")),
+                "/slow" => {
+                    // Longer than the ORIGIN_TIMEOUT_MS the stack gives the worker.
+                    std::thread::sleep(std::time::Duration::from_secs(4));
+                    Reply::text(200, "too late")
+                }
                 path => Reply::text(200, format!("origin saw {path}")).with_header("x-origin", "1"),
             }
         }));
-        Ok(Self { serving, seen })
+        let port = serving.port();
+        Ok(Self {
+            serving: std::sync::Mutex::new(Some(serving)),
+            port,
+            seen,
+        })
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.serving.port())
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Closes the origin's socket for good: it is down from now on.
+    pub fn stop(&self) {
+        drop(self.serving.lock().unwrap().take());
     }
 
     /// Every request whose path starts with `prefix`.

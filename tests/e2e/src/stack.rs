@@ -79,6 +79,7 @@ impl Stack {
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--show-interactive-dev-session=false", "--var"])
             .arg(format!("ORIGIN_URL:{}", origin.base_url()))
+            .args(["--var", "ORIGIN_TIMEOUT_MS:2000"])
             .arg("--persist-to")
             .arg(&state_dir)
             .stdout(log.try_clone().unwrap())

@@ -2,6 +2,7 @@
 //! browser would, against the dev platform and a recording origin.
 
 mod common;
+mod faults;
 mod launch;
 mod login;
 mod origins;
@@ -24,6 +25,7 @@ fn main() {
         launch::TESTS,
         services::TESTS,
         origins::TESTS,
+        faults::TESTS,
         passthrough::TESTS,
     ]
     .concat();

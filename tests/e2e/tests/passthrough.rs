@@ -32,6 +32,10 @@ pub const TESTS: &[(&str, Test)] = &[
         origin_redirects_point_at_the_worker,
     ),
     (
+        "faults::origin_down_gives_502",
+        crate::faults::origin_down_gives_502,
+    ),
+    (
         "passthrough::logs_hold_no_credentials",
         logs_hold_no_credentials,
     ),

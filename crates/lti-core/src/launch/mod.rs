@@ -113,14 +113,7 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     }
     // 5. The signature verifies with the platform's key named by `kid`.
     let kid = jws.header.kid.as_deref();
-    let key = jwks::platform_key(
-        &ports.cached_store(),
-        ports.http,
-        &registration,
-        kid,
-        ports.now,
-    )
-    .await?;
+    let key = jwks::platform_key(ports, &registration, kid).await?;
     let valid = ports
         .crypto
         .verify_rs256(&key, jws.signing_input.as_bytes(), &jws.signature)

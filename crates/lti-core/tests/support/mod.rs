@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
 use lti_core::jwks::RsaPublicJwk;
-use lti_core::keys::{parse_pkcs8_pem, thumbprint, SigningKey};
+use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
 use lti_core::ports::*;
 use lti_core::rust_crypto::RustCrypto;
 use serde_json::{json, Value};
@@ -123,7 +123,7 @@ impl Rng for SeqRng {
 }
 
 pub fn signing_key(pem: &str) -> SigningKey {
-    let private = parse_pkcs8_pem(pem).unwrap();
+    let private = parse_pkcs8_pems(pem).unwrap().remove(0);
     let mut public = block_on(RustCrypto.public_jwk(&private)).unwrap();
     let kid = thumbprint(&public);
     public.kid = Some(kid.clone());
