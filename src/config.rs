@@ -6,8 +6,19 @@ use worker::Env;
 
 /// Registrations, one per `<issuer>#<client_id>`.
 pub const PLATFORMS: &str = "PLATFORMS";
-/// Logins, platform JWKS, the worker's generated keys, sessions.
+/// Platform JWKS, the worker's generated keys, tokens, sessions; logins by default.
 pub const LTI_STATE: &str = "LTI_STATE";
+/// The `LoginState` Durable Object namespace, for `LOGIN_STORE = "durable-object"`.
+pub const LOGINS: &str = "LOGINS";
+
+/// Where logins (`state` and `nonce`) are kept until their launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStore {
+    /// Workers KV: no extra set-up; one-time use is best effort across locations.
+    Kv,
+    /// A Durable Object per login: strictly one-time.
+    DurableObject,
+}
 
 pub struct Config {
     /// `ORIGIN_URL`: where verified requests go.
@@ -16,6 +27,8 @@ pub struct Config {
     pub audience: String,
     /// `SESSION_TTL` in seconds.
     pub session_ttl: u64,
+    /// `LOGIN_STORE`: `kv` (default) or `durable-object`.
+    pub login_store: LoginStore,
     /// `ORIGIN_TIMEOUT_MS`: how long the origin may take to start answering.
     pub origin_timeout_ms: u32,
     /// `SERVICE_TOKEN_TTL` in seconds: how long background-grading tokens last.
@@ -42,6 +55,15 @@ impl Config {
         let service_token_ttl = number(env, "SERVICE_TOKEN_TTL", 30 * 24 * 3600)?;
         let origin_timeout_ms =
             number(env, "ORIGIN_TIMEOUT_MS", 30_000)?.min(u32::MAX as u64) as u32;
+        let login_store = match var(env, "LOGIN_STORE").as_deref() {
+            None | Some("kv") => LoginStore::Kv,
+            Some("durable-object") => LoginStore::DurableObject,
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "LOGIN_STORE must be kv or durable-object, not {other}"
+                )))
+            }
+        };
         let private_key = env.secret("LTI_PRIVATE_KEY").ok().map(|s| s.to_string());
         Ok(Self {
             origin,
@@ -49,6 +71,7 @@ impl Config {
             session_ttl,
             service_token_ttl,
             origin_timeout_ms,
+            login_store,
             private_key,
         })
     }

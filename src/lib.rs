@@ -3,6 +3,7 @@
 
 mod config;
 mod forward;
+mod login_state;
 mod platform;
 mod response;
 mod routes;

@@ -12,9 +12,9 @@ use lti_core::Error;
 use url::Url;
 use worker::{Env, Headers, Method, Request, Response};
 
-use crate::config::{Config, LTI_STATE, PLATFORMS};
+use crate::config::{Config, LoginStore, LOGINS, LTI_STATE, PLATFORMS};
 use crate::forward::{Forward, Origin};
-use crate::platform::{self, FetchClient, Kv, OsRng, WebCrypto};
+use crate::platform::{self, FetchClient, OsRng, Store, WebCrypto};
 use crate::response::{page_headers, Failure};
 use lti_core::cookies;
 
@@ -29,8 +29,9 @@ type Outcome = Result<Response, Failure>;
 
 /// The runtime's ports for one request.
 pub struct Runtime {
-    platforms: Kv,
-    store: Kv,
+    platforms: Store,
+    store: Store,
+    logins: Store,
     pub config: Config,
     pub tool: Url,
 }
@@ -44,18 +45,24 @@ impl Runtime {
     fn new(env: &Env, url: &Url) -> Result<Self, Failure> {
         let tool = Url::parse(&url.origin().ascii_serialization())
             .map_err(|e| Failure::Runtime(e.into()))?;
+        let config = Config::from_env(env)?;
         Ok(Self {
-            platforms: Kv(env.kv(PLATFORMS)?),
-            store: Kv(env.kv(LTI_STATE)?),
-            config: Config::from_env(env)?,
+            platforms: Store::Kv(env.kv(PLATFORMS)?),
+            store: Store::Kv(env.kv(LTI_STATE)?),
+            logins: match config.login_store {
+                LoginStore::Kv => Store::Kv(env.kv(LTI_STATE)?),
+                LoginStore::DurableObject => Store::Objects(env.durable_object(LOGINS)?),
+            },
+            config,
             tool,
         })
     }
 
-    pub fn ports(&self) -> Ports<'_, Kv, FetchClient, WebCrypto> {
+    pub fn ports(&self) -> Ports<'_, Store, FetchClient, WebCrypto> {
         Ports {
             platforms: &self.platforms,
             store: &self.store,
+            logins: &self.logins,
             http: &FetchClient,
             crypto: &WebCrypto,
             rng: &OsRng,
@@ -82,7 +89,7 @@ impl Runtime {
     /// A fresh assertion for verified launch claims.
     async fn assertion(
         &self,
-        ports: &Ports<'_, Kv, FetchClient, WebCrypto>,
+        ports: &Ports<'_, Store, FetchClient, WebCrypto>,
         lti: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<String, Failure> {
         let keys = signing_keys(ports, self.config.private_key.as_deref()).await?;
@@ -192,7 +199,7 @@ async fn login(mut req: Request, env: &Env, url: &Url) -> Outcome {
     )
     .await?;
     let redirect = initiate_login(&request, &registration, &runtime.tool, ports.rng)?;
-    save_login(ports.store, &redirect).await?;
+    save_login(ports.logins, &redirect).await?;
     let headers = page_headers()?;
     headers.set("location", &redirect.location)?;
     headers.append("set-cookie", &cookies::state(&redirect.state, LOGIN_TTL))?;

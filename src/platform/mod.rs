@@ -6,7 +6,7 @@ mod kv;
 
 pub use crypto::WebCrypto;
 pub use http::{timeout, FetchClient};
-pub use kv::Kv;
+pub use kv::Store;
 
 use lti_core::ports::Rng;
 

@@ -140,12 +140,15 @@ pub async fn save_login(store: &impl KeyValue, redirect: &LoginRedirect) -> Resu
 
 /// Takes the login for `state` out of the store: it can be taken once.
 ///
-/// Guarantee: with Workers KV, a delete reaches other locations only eventually,
-/// so a replay at another location within about a minute may still find it.
+/// How strictly "once" holds is the store's [`KeyValue::take`]: with Workers
+/// KV a delete reaches other locations only eventually, and two concurrent
+/// launches may both read before either deletes; a Durable Object takes
+/// atomically.
 pub async fn consume_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
-    let key = login_key(state);
-    let value = store.get(&key).await?.ok_or(Error::StateUnknown)?;
-    store.delete(&key).await?;
+    let value = store
+        .take(&login_key(state))
+        .await?
+        .ok_or(Error::StateUnknown)?;
     serde_json::from_str(&value).map_err(|_| Error::StateUnknown)
 }
 

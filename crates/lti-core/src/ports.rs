@@ -12,6 +12,16 @@ pub trait KeyValue {
     /// `ttl` in seconds; `None` keeps the entry until deleted.
     async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Reads and removes an entry. This default (get, then delete) is not
+    /// atomic: two concurrent takes may both see the value. Stores that can
+    /// take atomically override it.
+    async fn take(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let value = self.get(key).await?;
+        if value.is_some() {
+            self.delete(key).await?;
+        }
+        Ok(value)
+    }
     /// Keys starting with `prefix`, at most `limit` of them.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError>;
 }
@@ -116,8 +126,10 @@ pub struct CryptoError(pub String);
 pub struct Ports<'a, K, H, C> {
     /// Platform registrations (`PLATFORMS`).
     pub platforms: &'a K,
-    /// Logins, platform keys, the tool's own keys and sessions.
+    /// Platform keys, the tool's own keys, access tokens and sessions.
     pub store: &'a K,
+    /// Logins (`state` and `nonce`), taken once at launch.
+    pub logins: &'a K,
     pub http: &'a H,
     pub crypto: &'a C,
     pub rng: &'a dyn Rng,

@@ -103,6 +103,7 @@ impl World2 {
         Ports {
             platforms: &w.platforms,
             store: &w.store,
+            logins: &w.store,
             http: &self.platform,
             crypto: &RustCrypto,
             rng: &w.rng,

@@ -46,12 +46,18 @@ fn wrangler(root: &Path) -> Command {
 
 impl Stack {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A stack whose worker gets extra `[vars]`, e.g. `("LOGIN_STORE", "durable-object")`.
+    pub fn start_with(vars: &[(&str, &str)]) -> Self {
         let root = repo_root();
         let port = free_port();
         let worker = format!("http://127.0.0.1:{port}");
         let platform = DevPlatform::start(0, &worker).expect("dev platform starts");
         let origin = RecordingOrigin::start().expect("origin starts");
-        let state_dir = std::env::temp_dir().join(format!("lti-edge-e2e-{}", std::process::id()));
+        let state_dir =
+            std::env::temp_dir().join(format!("lti-edge-e2e-{}-{port}", std::process::id()));
         let _ = fs::remove_dir_all(&state_dir);
         fs::create_dir_all(&state_dir).expect("state dir");
 
@@ -80,6 +86,10 @@ impl Stack {
             .args(["--show-interactive-dev-session=false", "--var"])
             .arg(format!("ORIGIN_URL:{}", origin.base_url()))
             .args(["--var", "ORIGIN_TIMEOUT_MS:2000"])
+            .args(
+                vars.iter()
+                    .flat_map(|(name, value)| ["--var".to_owned(), format!("{name}:{value}")]),
+            )
             .arg("--persist-to")
             .arg(&state_dir)
             .stdout(log.try_clone().unwrap())

@@ -7,6 +7,7 @@ mod launch;
 mod login;
 mod origins;
 mod passthrough;
+mod replay;
 mod services;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ fn main() {
         services::TESTS,
         origins::TESTS,
         faults::TESTS,
+        replay::TESTS,
         passthrough::TESTS,
     ]
     .concat();

@@ -97,7 +97,7 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
         return Err(Error::StateCookieMissing);
     }
     // 3. The login behind `state` is taken out of the store: it serves once.
-    let login = consume_login(ports.store, &request.state).await?;
+    let login = consume_login(ports.logins, &request.state).await?;
     let registration = load_registration(&ports.cached_platforms(), &login.registration)
         .await?
         .ok_or_else(|| Error::UnknownPlatform {

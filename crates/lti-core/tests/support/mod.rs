@@ -220,6 +220,7 @@ impl World {
         Ports {
             platforms: &self.platforms,
             store: &self.store,
+            logins: &self.store,
             http: &self.http,
             crypto: &RustCrypto,
             rng: &self.rng,

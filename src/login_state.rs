@@ -1,0 +1,63 @@
+//! `LoginState`: a Durable Object holding one login, so that a launch takes it
+//! exactly once everywhere. A Durable Object runs one event at a time, so the
+//! read and the delete of a take cannot interleave with another take.
+
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+
+const VALUE: &str = "value";
+
+#[durable_object]
+pub struct LoginState {
+    state: State,
+}
+
+#[derive(Deserialize)]
+struct Put {
+    value: String,
+    ttl: Option<u64>,
+}
+
+impl DurableObject for LoginState {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let storage = self.state.storage();
+        match req.method() {
+            Method::Put => {
+                let put: Put = req.json().await?;
+                storage.put(VALUE, put.value).await?;
+                if let Some(ttl) = put.ttl {
+                    // Unused logins expire: the alarm wipes the object.
+                    storage.set_alarm((ttl * 1000) as i64).await?;
+                }
+                Response::empty().map(|r| r.with_status(204))
+            }
+            Method::Get => answer(storage.get::<String>(VALUE).await?),
+            Method::Post => {
+                let value = storage.get::<String>(VALUE).await?;
+                storage.delete_all().await?;
+                answer(value)
+            }
+            Method::Delete => {
+                storage.delete_all().await?;
+                Response::empty().map(|r| r.with_status(204))
+            }
+            _ => Response::error("method not allowed", 405),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.state.storage().delete_all().await?;
+        Response::empty()
+    }
+}
+
+fn answer(value: Option<String>) -> Result<Response> {
+    match value {
+        Some(value) => Response::ok(value),
+        None => Response::empty().map(|r| r.with_status(404)),
+    }
+}
