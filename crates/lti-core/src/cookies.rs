@@ -2,23 +2,14 @@
 //! launches arrive as cross-site POSTs inside LMS iframes, where only such
 //! cookies survive (CHIPS keeps them per embedding site).
 
-use cookie::time::Duration;
-use cookie::{Cookie, SameSite};
-
 pub use crate::session::COOKIE as SESSION;
 
 const STATE_PREFIX: &str = "lti_state_";
 
-fn build(name: String, value: String, path: &'static str, max_age: i64) -> String {
-    Cookie::build((name, value))
-        .path(path)
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::None)
-        .partitioned(true)
-        .max_age(Duration::seconds(max_age))
-        .build()
-        .to_string()
+/// A `Set-Cookie` value (RFC 6265 §4.1). Names and values here are the
+/// worker's own base64url tokens, so they need no quoting.
+fn build(name: String, value: String, path: &'static str, max_age: u64) -> String {
+    format!("{name}={value}; Path={path}; Max-Age={max_age}; Secure; HttpOnly; SameSite=None; Partitioned")
 }
 
 /// Binds `state` to this browser. One cookie per login, so several launches
@@ -28,7 +19,7 @@ pub fn state(state: &str, max_age: u64) -> String {
         format!("{STATE_PREFIX}{state}"),
         "1".into(),
         "/lti/launch",
-        max_age as i64,
+        max_age,
     )
 }
 
@@ -43,17 +34,17 @@ pub fn clear_state(state: &str) -> String {
 }
 
 pub fn session(id: &str, max_age: u64) -> String {
-    build(SESSION.into(), id.into(), "/", max_age as i64)
+    build(SESSION.into(), id.into(), "/", max_age)
 }
 
-/// The cookies of a `Cookie` header, as (name, value).
+/// The cookies of a `Cookie` header, as (name, value), values as sent
+/// (RFC 6265 §5.4: pairs separated by `;`). Pairs without `=` are skipped.
 pub fn parse(header: Option<&str>) -> Vec<(String, String)> {
-    let Some(header) = header else {
-        return Vec::new();
-    };
-    Cookie::split_parse(header)
-        .filter_map(Result::ok)
-        .map(|c| (c.name().to_owned(), c.value().to_owned()))
+    let pairs = header.into_iter().flat_map(|h| h.split(';'));
+    pairs
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| !name.trim().is_empty())
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
         .collect()
 }
 

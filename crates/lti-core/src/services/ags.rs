@@ -101,8 +101,16 @@ pub fn score_body(
 
 /// ISO 8601 with milliseconds, as AGS expects.
 pub fn timestamp(now: u64) -> String {
-    let time = chrono::DateTime::from_timestamp(now as i64, 0).expect("the clock is in range");
-    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    use time::format_description::well_known::iso8601::{Config, Iso8601, TimePrecision};
+    const FORMAT: u128 = Config::DEFAULT
+        .set_time_precision(TimePrecision::Second {
+            decimal_digits: std::num::NonZeroU8::new(3),
+        })
+        .encode();
+    let time =
+        time::OffsetDateTime::from_unix_timestamp(now as i64).expect("the clock is in range");
+    time.format(&Iso8601::<FORMAT>)
+        .expect("an ISO 8601 date formats")
 }
 
 /// A line item to create (AGS 2.0 §3.2): `label` and `scoreMaximum` > 0.

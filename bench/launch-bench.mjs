@@ -1,0 +1,959 @@
+// End-to-end LTI launch benchmark: lti-edge (Rust/wasm) against the same
+// flow in JavaScript with `jose` (bench/js-worker/worker.mjs), both in workerd
+// through Miniflare 4, everything on 127.0.0.1. Run it with `bench/run`.
+//
+// For each worker, one after another: warm-up, then N logins (timed: login
+// rate and CPU), then one platform-signed id_token per login (untimed), then
+// the launches at concurrency 1 and 8 (timed). CPU is read from
+// /proc/<pid>/stat of that worker's own workerd process, and from
+// process.cpuUsage() for this Node process (load generator + platform JWKS
+// server + origin). A trivial "hello" worker on the same path shows what the
+// load generator and Miniflare's entry path can do on their own, and a "floor"
+// worker (bench/js-worker/floor.mjs) does the same KV and origin I/O as a
+// launch with no LTI work, so "CPU above floor" is the protocol's own price.
+//
+// Environment (all optional):
+//   BENCH_C1=400 BENCH_C8=1600     launches per phase (concurrency 1 and 8)
+//   BENCH_PHASE_SECONDS=60         time bound of each timed phase
+//   BENCH_WRANGLER=1               also launch through `wrangler dev` (0: skip)
+//   BENCH_WRANGLER_LAUNCHES=600    launches through wrangler dev (concurrency 8)
+//   BENCH_ROUNDS=5                 rounds over ours/theirs/floor (rotating order); every
+//                                  figure reported is the median over the rounds
+//   BENCH_HARD_LIMIT_SECONDS=900   the whole run stops by itself after this
+
+import { execFileSync, spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
+
+import { Miniflare } from "miniflare";
+import { createLocalJWKSet, jwtVerify } from "jose";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..");
+const RESULTS = path.join(HERE, "results");
+
+const envInt = (name, dflt) => {
+  const v = Number.parseInt(process.env[name] ?? "", 10);
+  return Number.isFinite(v) && v >= 0 ? v : dflt;
+};
+const C1 = envInt("BENCH_C1", 400);
+const C8 = envInt("BENCH_C8", 1600);
+const PHASE_MS = envInt("BENCH_PHASE_SECONDS", 60) * 1000;
+const WRANGLER = process.env.BENCH_WRANGLER !== "0";
+const WRANGLER_LAUNCHES = envInt("BENCH_WRANGLER_LAUNCHES", 600);
+const ROUNDS = Math.max(1, envInt("BENCH_ROUNDS", 5));
+const PASSTHROUGH = 2000;
+const WARMUP = 40;
+const SETTLE = 300;
+const HELLO_C1 = 1000;
+const HELLO_C8 = 4000;
+// Hard stop: whatever happens, the run ends by itself.
+const HARD_LIMIT_MS = envInt("BENCH_HARD_LIMIT_SECONDS", 900) * 1000;
+
+const COMPAT_DATE = "2026-04-01";
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
+const CLIENT_ID = "10000000000001";
+const DEPLOYMENT = "1:bench";
+
+const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ---------------------------------------------------------------- cleanup
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch (e) {
+      log("cleanup:", e.message);
+    }
+  }
+}
+const watchdog = setTimeout(async () => {
+  log(`hard time limit (${HARD_LIMIT_MS / 1000} s) reached: stopping`);
+  await cleanup();
+  process.exit(3);
+}, HARD_LIMIT_MS);
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, async () => {
+    log(`${sig}: stopping`);
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------- CPU
+/** utime+stime of a process, in seconds. */
+function procCpu(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+function nodeCpu() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+/** Pids of our direct children named `workerd`. */
+function workerdChildren() {
+  const pids = new Set();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && comm === "workerd") pids.add(Number(entry));
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  return pids;
+}
+function cpuProbe(pid) {
+  return { t: performance.now(), worker: pid ? procCpu(pid) : 0, node: nodeCpu() };
+}
+function cpuDelta(before, pid) {
+  const after = cpuProbe(pid);
+  return {
+    wallS: (after.t - before.t) / 1000,
+    workerS: after.worker - before.worker,
+    nodeS: after.node - before.node,
+  };
+}
+
+// ---------------------------------------------------------------- keys and tokens
+function rsaKey() {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: "jwk" });
+  const kid = crypto
+    .createHash("sha256")
+    .update(JSON.stringify({ e: jwk.e, kty: "RSA", n: jwk.n }))
+    .digest("base64url");
+  return { privateKey, publicJwk: { ...jwk, kid, alg: "RS256", use: "sig" }, kid };
+}
+
+const b64json = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
+
+/** A platform-signed resource link id_token (Canvas-like claims, ~1.5 KB). */
+function idToken(platform, issuer, toolOrigin, nonce, seq) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: issuer,
+    aud: CLIENT_ID,
+    azp: CLIENT_ID,
+    sub: `user-${seq}`,
+    iat: now,
+    exp: now + 900,
+    nonce,
+    name: "Ada Lovelace",
+    given_name: "Ada",
+    family_name: "Lovelace",
+    email: "ada@example.edu",
+    locale: "en",
+    [`${LTI}message_type`]: "LtiResourceLinkRequest",
+    [`${LTI}version`]: "1.3.0",
+    [`${LTI}deployment_id`]: DEPLOYMENT,
+    [`${LTI}target_link_uri`]: `${toolOrigin}/course/1?seq=${seq}`,
+    [`${LTI}resource_link`]: { id: "rl-1", title: "Week 1 quiz", description: null },
+    [`${LTI}roles`]: [
+      "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+      "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student",
+    ],
+    [`${LTI}context`]: {
+      id: "ctx-42",
+      label: "CS101",
+      title: "Intro to CS",
+      type: ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+    },
+    [`${LTI}tool_platform`]: { guid: "lms.example.edu", name: "Example LMS", product_family_code: "canvas" },
+    [`${LTI}launch_presentation`]: { document_target: "iframe", return_url: `${issuer}/courses/42` },
+    "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+      scope: [
+        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+        "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+      ],
+      lineitems: `${issuer}/api/lti/courses/42/line_items`,
+    },
+    [`${LTI}custom`]: { canvas_user_id: "1234" },
+  };
+  const input = `${b64json({ alg: "RS256", typ: "JWT", kid: platform.kid })}.${b64json(claims)}`;
+  const sig = crypto.sign("sha256", Buffer.from(input), platform.privateKey).toString("base64url");
+  return `${input}.${sig}`;
+}
+
+// ---------------------------------------------------------------- HTTP
+function listen(handler) {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(handler);
+    server.keepAliveTimeout = 30_000;
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      cleanups.push(() => new Promise((r) => server.close(() => r())));
+      resolve({ server, port: server.address().port });
+    });
+  });
+}
+
+function send(agent, port, { method = "GET", path: p, headers = {}, body }) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = http.request({ host: "127.0.0.1", port, method, path: p, headers, agent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+          ms: Number(process.hrtime.bigint() - t0) / 1e6,
+        }),
+      );
+      res.on("error", reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error("request timed out (30 s)")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = http.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs `fn(item)` over `items` with `concurrency` in flight, until done or
+ * `limitMs` passed. `fn` returns { ok, ms, detail? }.
+ */
+async function drive(items, concurrency, limitMs, fn) {
+  const deadline = performance.now() + limitMs;
+  let next = 0;
+  const lat = [];
+  const failures = [];
+  let ok = 0;
+  let attempted = 0;
+  const t0 = performance.now();
+  async function lane() {
+    while (next < items.length && performance.now() < deadline) {
+      const item = items[next++];
+      attempted++;
+      let r;
+      try {
+        r = await fn(item);
+      } catch (e) {
+        r = { ok: false, ms: 0, detail: `error: ${e.message}` };
+      }
+      if (r.ok) {
+        ok++;
+        lat.push(r.ms);
+      } else if (failures.length < 5) {
+        failures.push(r.detail);
+      } else {
+        failures.push(null);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const wallS = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  const pct = (q) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil(q * lat.length) - 1)] : NaN);
+  return {
+    attempted,
+    ok,
+    failed: attempted - ok,
+    failureSamples: failures.filter(Boolean),
+    timedOut: attempted < items.length,
+    wallS,
+    rate: ok / wallS,
+    p50: pct(0.5),
+    p90: pct(0.9),
+    p99: pct(0.99),
+  };
+}
+
+// ---------------------------------------------------------------- the flow
+const loginQuery = (issuer, toolOrigin, seq) =>
+  new URLSearchParams({
+    iss: issuer,
+    login_hint: `user-${seq}`,
+    target_link_uri: `${toolOrigin}/course/1?seq=${seq}`,
+    lti_message_hint: `hint-${seq}`,
+    client_id: CLIENT_ID,
+    lti_deployment_id: DEPLOYMENT,
+  }).toString();
+
+async function doLogin(target, seq) {
+  const r = await send(target.agent, target.port, {
+    path: `/lti/login?${loginQuery(target.issuer, target.origin, seq)}`,
+    headers: { accept: "text/html" },
+  });
+  if (r.status !== 302) return { ok: false, ms: r.ms, detail: `login ${r.status}: ${r.body.slice(0, 200)}` };
+  const location = new URL(r.headers.location);
+  const state = location.searchParams.get("state");
+  const nonce = location.searchParams.get("nonce");
+  const cookies = [].concat(r.headers["set-cookie"] || []);
+  const stateCookie = cookies.map((c) => c.split(";")[0]).find((c) => c.startsWith(`lti_state_${state}=`));
+  const redirect = location.searchParams.get("redirect_uri");
+  if (!state || !nonce || !stateCookie || redirect !== `${target.origin}/lti/launch`)
+    return { ok: false, ms: r.ms, detail: `login: bad redirect ${r.headers.location} / ${cookies}` };
+  return { ok: true, ms: r.ms, login: { seq, state, nonce, cookie: stateCookie } };
+}
+
+async function doLaunch(target, login) {
+  const body = new URLSearchParams({ id_token: login.idToken, state: login.state }).toString();
+  const r = await send(target.agent, target.port, {
+    method: "POST",
+    path: "/lti/launch",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": Buffer.byteLength(body),
+      cookie: login.cookie,
+      accept: "text/html",
+      "user-agent": "lti-edge-bench",
+    },
+    body,
+  });
+  const cookies = [].concat(r.headers["set-cookie"] || []);
+  const session = cookies.some((c) => c.startsWith("lti_session="));
+  if (r.status !== 200 || r.body !== ORIGIN_BODY || !session)
+    return { ok: false, ms: r.ms, detail: `launch ${r.status}: ${r.body.slice(0, 300)}` };
+  return { ok: true, ms: r.ms };
+}
+
+const ORIGIN_BODY = "origin ok";
+
+// ---------------------------------------------------------------- workers
+function snapshotBuild(dir) {
+  const src = path.join(ROOT, "build");
+  for (const f of ["index.js", "index_bg.wasm"]) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  const wasm = fs.readFileSync(path.join(dir, "index_bg.wasm"));
+  return {
+    bytes: wasm.length,
+    gzip: zlib.gzipSync(wasm, { level: 9 }).length,
+    sha256: crypto.createHash("sha256").update(wasm).digest("hex").slice(0, 12),
+    mtime: fs.statSync(path.join(src, "index_bg.wasm")).mtime.toISOString(),
+  };
+}
+
+/** The commit, and whether the worker's sources differ from it. */
+function gitInfo() {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "crates/lti-core/src", "Cargo.toml"], { cwd: ROOT })
+      .toString()
+      .trim();
+    return dirty ? `${head} + uncommitted changes in the worker's sources` : head;
+  } catch {
+    return "unknown";
+  }
+}
+
+function bundleJsWorker(dir) {
+  const out = path.join(dir, "js-worker.mjs");
+  execFileSync(
+    path.join(ROOT, "node_modules/.bin/esbuild"),
+    [
+      path.join(HERE, "js-worker/worker.mjs"),
+      "--bundle",
+      "--format=esm",
+      "--platform=neutral",
+      "--conditions=workerd,worker,browser",
+      "--main-fields=module,main",
+      "--minify",
+      `--outfile=${out}`,
+      "--log-level=warning",
+    ],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const code = fs.readFileSync(out);
+  return { path: out, bytes: code.length, gzip: zlib.gzipSync(code, { level: 9 }).length };
+}
+
+/** Starts one Miniflare (one workerd process) and finds that process. */
+async function startWorker(name, modules, bindings, kv, kvRoot) {
+  const before = workerdChildren();
+  const mf = new Miniflare({
+    name,
+    host: "127.0.0.1",
+    port: 0,
+    compatibilityDate: COMPAT_DATE,
+    modules,
+    modulesRoot: path.dirname(modules[0].path),
+    kvNamespaces: kv ? ["PLATFORMS", "LTI_STATE"] : [],
+    // On tmpfs: Miniflare's default in-memory KV caps writes near 230/s on
+    // this machine, which would measure the simulator instead of the workers.
+    ...(kv ? { kvPersist: path.join(kvRoot, name) } : {}),
+    bindings,
+  });
+  cleanups.push(() => mf.dispose());
+  const url = await mf.ready;
+  const pids = [...workerdChildren()].filter((p) => !before.has(p));
+  if (pids.length !== 1) throw new Error(`${name}: expected one new workerd process, found ${pids}`);
+  const origin = url.origin;
+  return {
+    name,
+    mf,
+    pid: pids[0],
+    port: Number(url.port),
+    origin,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  };
+}
+
+// ---------------------------------------------------------------- benchmark of one LTI worker
+async function benchLti(target, world, fresh) {
+  const { platform, issuer } = world;
+  const results = {};
+  const jwksBefore = world.jwksHits();
+  let seq = target.seqBase;
+
+  // Warm-up: first requests compile, fetch the platform JWKS, import keys. In
+  // a fresh isolate its CPU is kept, then as many launches again settle the
+  // JIT tiers before anything is timed.
+  const warmUp = async (count) => {
+    const warm = [];
+    for (let i = 0; i < count; i++) {
+      const r = await doLogin(target, seq++);
+      if (!r.ok) throw new Error(`${target.name} warm-up login failed: ${r.detail}`);
+      warm.push({ ...r.login, idToken: idToken(platform, issuer, target.origin, r.login.nonce, r.login.seq) });
+    }
+    const cpu = cpuProbe(target.pid);
+    const w = await drive(warm, 2, PHASE_MS, (l) => doLaunch(target, l));
+    if (w.failed) throw new Error(`${target.name} warm-up launches failed: ${w.failureSamples.join(" | ")}`);
+    return Object.assign(w, cpuDelta(cpu, target.pid), { concurrency: 2 });
+  };
+  const first = await warmUp(WARMUP);
+  if (fresh) {
+    results.freshIsolate = first;
+    await warmUp(SETTLE);
+  }
+  const jwksWarm = world.jwksHits();
+
+  // Logins (timed): they also prepare the launches.
+  const n = C1 + C8;
+  const seqs = Array.from({ length: n }, () => seq++);
+  const logins = [];
+  let cpu0 = cpuProbe(target.pid);
+  results.login = await drive(seqs, 8, PHASE_MS, async (s) => {
+    const r = await doLogin(target, s);
+    if (r.ok) logins.push(r.login);
+    return r;
+  });
+  Object.assign(results.login, cpuDelta(cpu0, target.pid), { concurrency: 8 });
+  log(`${target.name}: ${results.login.ok} logins, ${results.login.rate.toFixed(0)}/s`);
+
+  // One platform-signed id_token per login (untimed), each used once.
+  for (const l of logins) l.idToken = idToken(platform, issuer, target.origin, l.nonce, l.seq);
+  const c1 = logins.slice(0, Math.min(C1, logins.length));
+  const c8 = logins.slice(c1.length);
+
+  for (const [label, items, conc] of [
+    ["launch c1", c1, 1],
+    ["launch c8", c8, 8],
+  ]) {
+    cpu0 = cpuProbe(target.pid);
+    const r = await drive(items, conc, PHASE_MS, (l) => doLaunch(target, l));
+    Object.assign(r, cpuDelta(cpu0, target.pid), { concurrency: conc });
+    results[label] = r;
+    log(`${target.name} ${label}: ${r.ok}/${r.attempted} ok, ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms`);
+  }
+
+  // Pass-through without a session (ours and the floor): the adapter's fixed cost.
+  if (target.passthrough) {
+    const seqs2 = Array.from({ length: PASSTHROUGH }, () => seq++);
+    cpu0 = cpuProbe(target.pid);
+    const r = await drive(seqs2, 8, PHASE_MS, async (s) => {
+      const res = await send(target.agent, target.port, { path: `/course/1?seq=${s}`, headers: { accept: "text/html" } });
+      const ok = res.status === 200 && res.body === ORIGIN_BODY;
+      return { ok, ms: res.ms, detail: `pass-through ${res.status}: ${res.body.slice(0, 200)}` };
+    });
+    Object.assign(r, cpuDelta(cpu0, target.pid), { concurrency: 8 });
+    results["pass-through c8"] = r;
+  }
+  results.jwksFetches = { warmUp: jwksWarm - jwksBefore, timed: world.jwksHits() - jwksWarm };
+  return results;
+}
+
+async function benchHello(target) {
+  const results = {};
+  const get = () => send(target.agent, target.port, { path: "/" });
+  for (let i = 0; i < 50; i++) await get();
+  for (const [label, n, conc] of [
+    ["hello c1", HELLO_C1, 1],
+    ["hello c8", HELLO_C8, 8],
+  ]) {
+    const cpu0 = cpuProbe(target.pid);
+    const r = await drive(Array.from({ length: n }), conc, PHASE_MS, async () => {
+      const res = await get();
+      return { ok: res.status === 200 && res.body === "hello", ms: res.ms, detail: `${res.status}` };
+    });
+    Object.assign(r, cpuDelta(cpu0, target.pid), { concurrency: conc });
+    results[label] = r;
+    log(`hello ${label}: ${r.rate.toFixed(0)}/s`);
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- wrangler dev (ours)
+async function benchWranglerDev(dir, world) {
+  const wdir = path.join(dir, "wrangler");
+  fs.mkdirSync(wdir);
+  const port = await freePort();
+  const inspector = await freePort();
+  const toml = [
+    `name = "lti-edge-bench"`,
+    `main = "${path.join(dir, "index.js")}"`,
+    `compatibility_date = "${COMPAT_DATE}"`,
+    `[vars]`,
+    `ORIGIN_URL = "${world.originUrl}"`,
+    `[[kv_namespaces]]`,
+    `binding = "PLATFORMS"`,
+    `id = "00000000000000000000000000000001"`,
+    `[[kv_namespaces]]`,
+    `binding = "LTI_STATE"`,
+    `id = "00000000000000000000000000000002"`,
+    ``,
+  ].join("\n");
+  fs.writeFileSync(path.join(wdir, "wrangler.toml"), toml);
+  fs.writeFileSync(path.join(wdir, ".dev.vars"), `LTI_PRIVATE_KEY="${world.toolPem.replace(/\n/g, "\\n")}"\n`);
+  const env = {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    CI: "1",
+  };
+  const wrangler = path.join(ROOT, "node_modules/.bin/wrangler");
+  const persist = path.join(world.kvRoot, "wrangler-dev");
+  execFileSync(
+    wrangler,
+    ["kv", "key", "put", "--binding", "PLATFORMS", "--local", "--persist-to", persist, world.regKey, world.regJson],
+    { cwd: wdir, env, stdio: ["ignore", "ignore", "pipe"], timeout: 60_000 },
+  );
+  const logFile = path.join(dir, "wrangler.log");
+  const out = fs.openSync(logFile, "w");
+  const child = spawn(
+    wrangler,
+    [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      persist,
+      "--show-interactive-dev-session=false",
+    ],
+    { cwd: wdir, env, stdio: ["ignore", out, out], detached: true },
+  );
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  const stop = async () => {
+    if (exited) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 100));
+    if (!exited) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }
+  };
+  cleanups.push(stop);
+  const target = {
+    name: "ours via wrangler dev",
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    issuer: world.issuer,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  };
+  const deadline = performance.now() + 90_000;
+  for (;;) {
+    if (exited) throw new Error(`wrangler dev exited; see ${logFile}`);
+    if (performance.now() > deadline) throw new Error(`wrangler dev not ready in 90 s; see ${logFile}`);
+    try {
+      const r = await send(target.agent, port, { path: "/.well-known/jwks.json" });
+      if (r.status === 200) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  // Warm-up, logins, then launches at concurrency 8.
+  let seq = 9_000_000;
+  const logins = [];
+  for (let i = 0; i < WARMUP; i++) {
+    const r = await doLogin(target, seq++);
+    if (!r.ok) throw new Error(`wrangler dev warm-up login failed: ${r.detail}`);
+    logins.push(r.login);
+  }
+  const results = {};
+  const seqs = Array.from({ length: WRANGLER_LAUNCHES }, () => seq++);
+  let cpu0 = cpuProbe(0);
+  results.login = await drive(seqs, 8, PHASE_MS, async (s) => {
+    const r = await doLogin(target, s);
+    if (r.ok) logins.push(r.login);
+    return r;
+  });
+  Object.assign(results.login, cpuDelta(cpu0, 0), { concurrency: 8 });
+  for (const l of logins) l.idToken = idToken(world.platform, world.issuer, target.origin, l.nonce, l.seq);
+  const w = await drive(logins.slice(0, WARMUP), 2, PHASE_MS, (l) => doLaunch(target, l));
+  if (w.failed) throw new Error(`wrangler dev warm-up launches failed: ${w.failureSamples.join(" | ")}`);
+  cpu0 = cpuProbe(0);
+  results["launch c8"] = await drive(logins.slice(WARMUP), 8, PHASE_MS, (l) => doLaunch(target, l));
+  Object.assign(results["launch c8"], cpuDelta(cpu0, 0), { concurrency: 8 });
+  log(`wrangler dev launch c8: ${results["launch c8"].rate.toFixed(0)}/s`);
+  await stop();
+  return results;
+}
+
+// ---------------------------------------------------------------- report
+const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : "–");
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : "–");
+const ms = (s, n) => (n ? (s * 1000) / n : NaN);
+
+/** One phase over several rounds: counts summed, every figure the median of the rounds. */
+function summarize(rounds) {
+  const med = (f) => {
+    const v = rounds.map(f).sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  const sum = (f) => rounds.reduce((n, r) => n + f(r), 0);
+  return {
+    concurrency: rounds[0].concurrency,
+    rounds: rounds.length,
+    ok: sum((r) => r.ok),
+    attempted: sum((r) => r.attempted),
+    failed: sum((r) => r.failed),
+    timedOut: rounds.some((r) => r.timedOut),
+    failureSamples: rounds.flatMap((r) => r.failureSamples).slice(0, 5),
+    rate: med((r) => r.rate),
+    p50: med((r) => r.p50),
+    p90: med((r) => r.p90),
+    p99: med((r) => r.p99),
+    workerMs: med((r) => ms(r.workerS, r.attempted)),
+    workerUtil: med((r) => (100 * r.workerS) / r.wallS),
+    nodeMs: med((r) => ms(r.nodeS, r.attempted)),
+    nodeUtil: med((r) => (100 * r.nodeS) / r.wallS),
+    rates: rounds.map((r) => Math.round(r.rate)),
+    workerMsAll: rounds.map((r) => Number(ms(r.workerS, r.attempted).toFixed(2))),
+  };
+}
+
+function row(worker, phase, r, withWorkerCpu = true) {
+  const wcpu = withWorkerCpu ? f2(r.workerMs) : "n/a";
+  const wutil = withWorkerCpu ? f0(r.workerUtil) : "n/a";
+  const flag = r.failed ? ` ⚠ ${r.failed} failed` : r.timedOut ? " ⚠ time bound hit" : "";
+  const all = r.rounds > 1 ? `${r.rates.join(", ")}` : "";
+  const allCpu = r.rounds > 1 && withWorkerCpu ? `${r.workerMsAll.map(f2).join(", ")}` : "";
+  return `| ${worker} | ${phase} | ${r.concurrency} | ${r.ok}/${r.attempted}${flag} | ${f0(r.rate)} | ${f2(r.p50)} | ${f2(r.p90)} | ${f2(r.p99)} | ${wcpu} | ${wutil} | ${f2(r.nodeMs)} | ${f0(r.nodeUtil)} | ${all} | ${allCpu} |`;
+}
+
+function report(meta, res, hello, wrangler) {
+  const { ours, theirs, floor } = res;
+  const L = [];
+  L.push(`# lti-edge launch benchmark`);
+  L.push("");
+  L.push(`${meta.date} · ${meta.host} · Node ${process.version} · Miniflare ${meta.miniflare} (workerd) · jose ${meta.jose}`);
+  L.push("");
+  L.push(
+    `Ours: build/index_bg.wasm ${(meta.build.bytes / 1024).toFixed(0)} KiB, **${(meta.build.gzip / 1024).toFixed(0)} KiB gzip** ` +
+      `(sha256 ${meta.build.sha256}…, built ${meta.build.mtime}, tree ${meta.git}); theirs: bundled worker.mjs + jose ` +
+      `${(meta.js.bytes / 1024).toFixed(0)} KiB, ${(meta.js.gzip / 1024).toFixed(0)} KiB gzip.`,
+  );
+  L.push("");
+  L.push(
+    `Per worker and round: ${C1 + C8} logins (concurrency 8), then ${C1} launches at concurrency 1 and ${C8} at concurrency 8, ` +
+      `each launch with its own login and id_token; every phase bounded to ${PHASE_MS / 1000} s. ${meta.rounds} round(s), the order rotating; ` +
+      `every figure is the median over the rounds (counts are totals; each round's rate and CPU in the last columns). Latency in ms at the client. ` +
+      `CPU from /proc of that worker's own workerd process, per request; "util" is CPU time / wall time (200 % = both cores).`,
+  );
+  L.push("");
+  L.push(
+    "| worker | phase | conc. | ok/total | req/s | p50 ms | p90 ms | p99 ms | workerd CPU ms/req | workerd util % | Node CPU ms/req | Node util % | req/s, each round | workerd CPU ms/req, each round |",
+  );
+  L.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+  const rows = [
+    ["ours (Rust/wasm)", ours, ["login", "launch c1", "launch c8", "pass-through c8"]],
+    ["theirs (JS + jose)", theirs, ["login", "launch c1", "launch c8"]],
+    ["floor (I/O only)", floor, ["login", "launch c1", "launch c8", "pass-through c8"]],
+    ["hello (trivial fetch)", { "hello c1": summarize([hello["hello c1"]]), "hello c8": summarize([hello["hello c8"]]) }, ["hello c1", "hello c8"]],
+  ];
+  for (const [name, r, phases] of rows) for (const phase of phases) L.push(row(name, phase, r[phase]));
+  if (wrangler?.results) {
+    L.push(row("ours via wrangler dev", "login", summarize([wrangler.results.login]), false));
+    L.push(row("ours via wrangler dev", "launch c8", summarize([wrangler.results["launch c8"]]), false));
+  }
+  L.push("");
+  const ratio = (a, b) => (b ? a / b : NaN);
+  const cpu = (r) => r.workerMs;
+  const above = (r, phase) => cpu(r[phase]) - cpu(floor[phase]);
+  L.push("| ours / theirs | concurrency 1 | concurrency 8 |");
+  L.push("|---|---:|---:|");
+  L.push(
+    `| launches/s | ${f2(ratio(ours["launch c1"].rate, theirs["launch c1"].rate))} | ${f2(ratio(ours["launch c8"].rate, theirs["launch c8"].rate))} |`,
+  );
+  L.push(`| workerd CPU per launch | ${f2(ratio(cpu(ours["launch c1"]), cpu(theirs["launch c1"])))} | ${f2(ratio(cpu(ours["launch c8"]), cpu(theirs["launch c8"])))} |`);
+  L.push(
+    `| workerd CPU per launch above the floor | ${f2(ratio(above(ours, "launch c1"), above(theirs, "launch c1")))} | ${f2(ratio(above(ours, "launch c8"), above(theirs, "launch c8")))} |`,
+  );
+  L.push(`| workerd CPU per login | – | ${f2(ratio(cpu(ours.login), cpu(theirs.login)))} |`);
+  L.push("");
+  L.push(
+    `CPU above the floor (ms per request; the floor is the same KV and origin I/O with no LTI work): ` +
+      `launch c1 ours ${f2(above(ours, "launch c1"))}, theirs ${f2(above(theirs, "launch c1"))}; ` +
+      `launch c8 ours ${f2(above(ours, "launch c8"))}, theirs ${f2(above(theirs, "launch c8"))}; ` +
+      `login ours ${f2(above(ours, "login"))}, theirs ${f2(above(theirs, "login"))}; ` +
+      `pass-through without session ours ${f2(above(ours, "pass-through c8"))}.`,
+  );
+  L.push("");
+  L.push(
+    `Fresh isolate: workerd CPU per launch over the first ${WARMUP} launches after start (concurrency 2; JWKS fetch, key imports and ` +
+      `compilation included; then ${SETTLE} more untimed before any timed phase): ours ${f2(ours.freshIsolate.workerMs)}, ` +
+      `theirs ${f2(theirs.freshIsolate.workerMs)}, floor ${f2(floor.freshIsolate.workerMs)}.`,
+  );
+  L.push("");
+  if (wrangler && !wrangler.results) L.push(`wrangler dev: not measured (${wrangler.error}).`);
+  if (wrangler?.results)
+    L.push(
+      `wrangler dev (one round, ours only): its CPU is spread over wrangler's Node proxy and workerd, so only rate and latency are shown; the Node columns are this harness.`,
+    );
+  L.push("");
+  const jw = (r) => r.jwksFetches.map((j) => `${j.warmUp}+${j.timed}`).join(", ");
+  L.push(
+    `Checks: every launch counted as ok answered 200 with the origin's body and an \`lti_session\` cookie; the origin saw an \`Lti-Jwt-Assertion\` on every launch ` +
+      `(${meta.originHits.ours} for ours, ${meta.originHits.theirs} for theirs, warm-ups included); the last assertion of each worker verified with jose against ` +
+      `the tool key (RS256, iss, aud, exp − iat ≤ 300, lti.nonce): ours ${meta.verified.ours}, theirs ${meta.verified.theirs}. ` +
+      `Platform JWKS fetches per round (warm-up + timed): ours ${jw(ours)}; theirs ${jw(theirs)}.`,
+  );
+  const fails = [
+    ...Object.entries(ours).map(([k, r]) => [`ours ${k}`, r]),
+    ...Object.entries(theirs).map(([k, r]) => [`theirs ${k}`, r]),
+    ...Object.entries(floor).map(([k, r]) => [`floor ${k}`, r]),
+  ].filter(([, r]) => r.failureSamples?.length);
+  if (fails.length) {
+    L.push("");
+    L.push("Failures (first samples):");
+    for (const [k, r] of fails) for (const s of r.failureSamples) L.push(`- ${k}: \`${s.replace(/\s+/g, " ").slice(0, 200)}\``);
+  }
+  return L.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lti-edge-bench-"));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // KV state lives in RAM (tmpfs) when there is one; see startWorker.
+  const kvRoot = fs.existsSync("/dev/shm")
+    ? fs.mkdtempSync("/dev/shm/lti-edge-bench-")
+    : fs.mkdtempSync(path.join(dir, "kv-"));
+  cleanups.push(() => fs.rmSync(kvRoot, { recursive: true, force: true }));
+  const build = snapshotBuild(dir);
+  const js = bundleJsWorker(dir);
+  log(`wasm ${build.bytes} B (${build.gzip} B gzip); js worker ${js.bytes} B (${js.gzip} B gzip)`);
+
+  // Platform (JWKS) and origin, in this process.
+  const platform = rsaKey();
+  let jwksHits = 0;
+  const jwksBody = JSON.stringify({ keys: [platform.publicJwk] });
+  const { port: platformPort } = await listen((req, res) => {
+    if (req.url === "/jwks") {
+      jwksHits++;
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=3600" });
+      res.end(jwksBody);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const issuer = `http://127.0.0.1:${platformPort}`;
+  const originHits = { ours: 0, theirs: 0, floor: 0, missing: 0 };
+  const lastAssertion = {};
+  let originHostToName = {};
+  const { port: originPort } = await listen((req, res) => {
+    const assertion = req.headers["lti-jwt-assertion"];
+    const who = originHostToName[req.headers["x-forwarded-host"]];
+    if (assertion && who) {
+      originHits[who]++;
+      lastAssertion[who] = assertion;
+    } else {
+      originHits.missing++;
+    }
+    req.resume();
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end(ORIGIN_BODY);
+  });
+  const originUrl = `http://127.0.0.1:${originPort}`;
+
+  const tool = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const toolPem = tool.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  const toolJwk = { ...tool.publicKey.export({ format: "jwk" }), alg: "RS256" };
+  toolJwk.kid = crypto
+    .createHash("sha256")
+    .update(JSON.stringify({ e: toolJwk.e, kty: "RSA", n: toolJwk.n }))
+    .digest("base64url");
+
+  const regKey = `${issuer}#${CLIENT_ID}`;
+  const regJson = JSON.stringify({
+    issuer,
+    client_id: CLIENT_ID,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    jwks_uri: `${issuer}/jwks`,
+    deployment_ids: [DEPLOYMENT],
+  });
+  const world = { platform, issuer, originUrl, toolPem, regKey, regJson, kvRoot, jwksHits: () => jwksHits };
+  const bindings = { ORIGIN_URL: originUrl, LTI_PRIVATE_KEY: toolPem };
+
+  const read = (p) => fs.readFileSync(p);
+  const oursTarget = await startWorker(
+    "ours",
+    [
+      { type: "ESModule", path: path.join(dir, "index.js"), contents: read(path.join(dir, "index.js")) },
+      { type: "CompiledWasm", path: path.join(dir, "index_bg.wasm"), contents: read(path.join(dir, "index_bg.wasm")) },
+    ],
+    bindings,
+    true,
+    kvRoot,
+  );
+  const theirsTarget = await startWorker(
+    "theirs",
+    [{ type: "ESModule", path: js.path, contents: read(js.path) }],
+    bindings,
+    true,
+    kvRoot,
+  );
+  const floorPath = path.join(HERE, "js-worker/floor.mjs");
+  const floorTarget = await startWorker(
+    "floor",
+    [{ type: "ESModule", path: floorPath, contents: read(floorPath) }],
+    bindings,
+    true,
+    kvRoot,
+  );
+  fs.writeFileSync(path.join(dir, "hello.mjs"), `export default { fetch() { return new Response("hello"); } };`);
+  const helloTarget = await startWorker(
+    "hello",
+    [{ type: "ESModule", path: path.join(dir, "hello.mjs"), contents: read(path.join(dir, "hello.mjs")) }],
+    {},
+    false,
+  );
+  oursTarget.passthrough = true;
+  floorTarget.passthrough = true;
+  for (const [t, base] of [
+    [oursTarget, 1_000_000],
+    [theirsTarget, 2_000_000],
+    [floorTarget, 3_000_000],
+  ]) {
+    t.issuer = issuer;
+    t.seqBase = base;
+    await (await t.mf.getKVNamespace("PLATFORMS")).put(regKey, regJson);
+  }
+  originHostToName = {
+    [new URL(oursTarget.origin).host]: "ours",
+    [new URL(theirsTarget.origin).host]: "theirs",
+    [new URL(floorTarget.origin).host]: "floor",
+  };
+  for (const t of [oursTarget, theirsTarget, floorTarget, helloTarget]) log(`${t.name}: ${t.origin} (workerd pid ${t.pid})`);
+
+  // The trivial worker first: the ceiling of this path on this machine.
+  const hello = await benchHello(helloTarget);
+
+  // The LTI workers, one after another, the order rotating over rounds.
+  const all = { ours: [], theirs: [], floor: [] };
+  const targets = [oursTarget, theirsTarget, floorTarget];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + round) % targets.length];
+      t.seqBase += 100_000;
+      all[t.name].push(await benchLti(t, world, round === 0));
+    }
+  }
+  const median = (rounds) => {
+    const out = { jwksFetches: rounds.map((r) => r.jwksFetches), freshIsolate: summarize([rounds[0].freshIsolate]) };
+    for (const phase of Object.keys(rounds[0]).filter((k) => k !== "jwksFetches" && k !== "freshIsolate"))
+      out[phase] = summarize(rounds.map((r) => r[phase]));
+    return out;
+  };
+  const best = { ours: median(all.ours), theirs: median(all.theirs), floor: median(all.floor) };
+
+  // One assertion of each, checked as an origin would.
+  const verified = {};
+  for (const [who, t] of [
+    ["ours", oursTarget],
+    ["theirs", theirsTarget],
+  ]) {
+    try {
+      const { payload } = await jwtVerify(lastAssertion[who], createLocalJWKSet({ keys: [toolJwk] }), {
+        algorithms: ["RS256"],
+        issuer: t.origin,
+        audience: originUrl,
+      });
+      verified[who] = payload.lti?.nonce && payload.exp - payload.iat <= 300 ? "ok" : "claims missing";
+    } catch (e) {
+      verified[who] = `FAILED (${e.code || e.message})`;
+    }
+  }
+
+  let wrangler = null;
+  if (WRANGLER) {
+    try {
+      wrangler = { results: await benchWranglerDev(dir, world) };
+    } catch (e) {
+      log(`wrangler dev: ${e.message}`);
+      wrangler = { error: e.message.split("\n")[0] };
+    }
+  }
+
+  const pkg = (p) => JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", p, "package.json"), "utf8")).version;
+  const meta = {
+    date: new Date().toISOString().replace("T", " ").slice(0, 16) + " UTC",
+    host: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim() ?? "cpu"}, load avg ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
+    miniflare: pkg("miniflare"),
+    jose: pkg("jose"),
+    build,
+    js,
+    git: gitInfo(),
+    rounds: ROUNDS,
+    originHits,
+    verified,
+    jwksHits,
+  };
+  const md = report(meta, best, hello, wrangler);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, "latest.md"), md);
+  fs.writeFileSync(
+    path.join(RESULTS, "latest.json"),
+    JSON.stringify({ meta, median: best, rounds: all, hello, wrangler }, null, 2) + "\n",
+  );
+  process.stdout.write(md);
+  const anyFailed = Object.values(all).some((rounds) =>
+    rounds.some((r) => Object.values(r).some((p) => p.failed > 0)),
+  );
+  return anyFailed ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  log("failed:", e.stack || e.message);
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+process.exit(code);
