@@ -19,7 +19,7 @@ impl KeyValue for Store {
     async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
         match self {
             Store::Kv(kv) => kv.get(key).text().await.map_err(err),
-            Store::Objects(_) => self.object(key, Method::Get, None).await,
+            Store::Objects(objects) => object(objects, key, Method::Get, None).await,
         }
     }
 
@@ -32,9 +32,11 @@ impl KeyValue for Store {
                 }
                 put.execute().await.map_err(err)
             }
-            Store::Objects(_) => {
+            Store::Objects(objects) => {
                 let body = serde_json::json!({ "value": value, "ttl": ttl }).to_string();
-                self.object(key, Method::Put, Some(body)).await.map(drop)
+                object(objects, key, Method::Put, Some(body))
+                    .await
+                    .map(drop)
             }
         }
     }
@@ -42,14 +44,14 @@ impl KeyValue for Store {
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match self {
             Store::Kv(kv) => kv.delete(key).await.map_err(err),
-            Store::Objects(_) => self.object(key, Method::Delete, None).await.map(drop),
+            Store::Objects(objects) => object(objects, key, Method::Delete, None).await.map(drop),
         }
     }
 
     async fn take(&self, key: &str) -> Result<Option<String>, StorageError> {
         match self {
             // One request to the key's object, which reads and deletes in one turn.
-            Store::Objects(_) => self.object(key, Method::Post, None).await,
+            Store::Objects(objects) => object(objects, key, Method::Post, None).await,
             Store::Kv(_) => {
                 let value = self.get(key).await?;
                 if value.is_some() {
@@ -72,30 +74,25 @@ impl KeyValue for Store {
     }
 }
 
-impl Store {
-    /// One request to the object named `key`: GET reads, PUT writes, DELETE
-    /// deletes, POST takes. `None` when it holds nothing.
-    async fn object(
-        &self,
-        key: &str,
-        method: Method,
-        body: Option<String>,
-    ) -> Result<Option<String>, StorageError> {
-        let Store::Objects(namespace) = self else {
-            unreachable!("only called for objects")
-        };
-        let stub = namespace
-            .id_from_name(key)
-            .and_then(|id| id.get_stub())
-            .map_err(err)?;
-        let mut init = RequestInit::new();
-        init.with_method(method).with_body(body.map(Into::into));
-        let request = Request::new_with_init("https://login-state/", &init).map_err(err)?;
-        let mut response = stub.fetch_with_request(request).await.map_err(err)?;
-        match response.status_code() {
-            200 => response.text().await.map(Some).map_err(err),
-            204 | 404 => Ok(None),
-            status => Err(StorageError(format!("login store answered {status}"))),
-        }
+/// One request to the object named `key`: GET reads, PUT writes, DELETE
+/// deletes, POST takes. `None` when it holds nothing.
+async fn object(
+    namespace: &ObjectNamespace,
+    key: &str,
+    method: Method,
+    body: Option<String>,
+) -> Result<Option<String>, StorageError> {
+    let stub = namespace
+        .id_from_name(key)
+        .and_then(|id| id.get_stub())
+        .map_err(err)?;
+    let mut init = RequestInit::new();
+    init.with_method(method).with_body(body.map(Into::into));
+    let request = Request::new_with_init("https://login-state/", &init).map_err(err)?;
+    let mut response = stub.fetch_with_request(request).await.map_err(err)?;
+    match response.status_code() {
+        200 => response.text().await.map(Some).map_err(err),
+        204 | 404 => Ok(None),
+        status => Err(StorageError(format!("login store answered {status}"))),
     }
 }

@@ -151,13 +151,11 @@ impl Drop for Stack {
         let group = format!("-{}", self.wrangler.id());
         let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.wrangler.try_wait() {
-                return;
-            }
+        while Instant::now() < deadline && !matches!(self.wrangler.try_wait(), Ok(Some(_))) {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.wrangler.wait();
+        let _ = fs::remove_dir_all(&self.state_dir);
     }
 }
