@@ -459,7 +459,18 @@ fn a_warm_isolate_reads_kv_once_per_launch() {
     let world = World::new();
     let (state, nonce) = login(&world);
     launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
+    let (p, s, w) = (
+        world.platforms.reads.get(),
+        world.store.reads.get(),
+        world.store.writes.get(),
+    );
     let (state, nonce) = login(&world);
+    assert_eq!(world.store.writes.get() - w, 1, "a login writes once");
+    assert_eq!(
+        world.platforms.reads.get() - p + world.store.reads.get() - s,
+        0,
+        "and reads nothing"
+    );
     let (p, s) = (world.platforms.reads.get(), world.store.reads.get());
     launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
     assert_eq!(world.platforms.reads.get() - p, 0);
