@@ -1,0 +1,34 @@
+//! The launch form (`id_token`, `state`) and the compact JWS it carries.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use lti_core::jws;
+use lti_core::launch::{LaunchRequest, MAX_ID_TOKEN_BYTES};
+use lti_edge_fuzz::{borrowed, form, render_err};
+
+fuzz_target!(|data: &[u8]| {
+    // The bytes as a bare token.
+    if let Ok(token) = std::str::from_utf8(data) {
+        check_jws(token);
+    }
+    // The bytes as the form the platform posts to the redirect_uri.
+    let pairs = form(data);
+    let request = LaunchRequest::from_params(borrowed(&pairs));
+    render_err(&request);
+    if let Ok(request) = request {
+        assert!(!request.id_token.is_empty() && !request.state.is_empty());
+        assert!(request.id_token.len() <= MAX_ID_TOKEN_BYTES);
+        check_jws(&request.id_token);
+    }
+});
+
+fn check_jws(token: &str) {
+    let parsed = jws::parse(token);
+    render_err(&parsed);
+    if let Ok(jws) = parsed {
+        // The signed part is the token up to its last dot.
+        assert!(token.starts_with(jws.signing_input));
+        assert_eq!(token.as_bytes().get(jws.signing_input.len()), Some(&b'.'));
+        let _ = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&jws.payload);
+    }
+}

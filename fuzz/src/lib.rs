@@ -1,0 +1,54 @@
+//! Fixed inputs shared by the fuzz targets: the registration, tool origin and
+//! clock a launch is checked against, and a helper that renders every error
+//! the way the worker does (message, kind, code), so formatting is fuzzed too.
+
+use lti_core::registration::PlatformRegistration;
+use lti_core::Error;
+use url::Url;
+
+/// The fixed "now" of every target: 2027-01-15T08:00:00Z.
+pub const NOW: u64 = 1_800_000_000;
+
+pub const ISSUER: &str = "https://lms.example.edu";
+pub const CLIENT_ID: &str = "lti-edge-client";
+pub const DEPLOYMENT_ID: &str = "deployment-1";
+pub const TOOL_BASE: &str = "https://tool.example.com";
+
+/// The registration the seeds are written for.
+pub fn registration() -> PlatformRegistration {
+    PlatformRegistration {
+        issuer: ISSUER.into(),
+        client_id: CLIENT_ID.into(),
+        authorization_endpoint: format!("{ISSUER}/mod/lti/auth.php"),
+        token_endpoint: format!("{ISSUER}/mod/lti/token.php"),
+        jwks_uri: format!("{ISSUER}/mod/lti/certs.php"),
+        deployment_ids: vec![DEPLOYMENT_ID.into(), "deployment-2".into()],
+    }
+}
+
+pub fn tool_base() -> Url {
+    Url::parse(TOOL_BASE).expect("fixed URL")
+}
+
+/// Renders an error as the worker's error page would.
+pub fn render(error: &Error) {
+    let message = error.to_string();
+    std::hint::black_box((message, error.kind(), error.code()));
+}
+
+/// Renders the error of a result, if any.
+pub fn render_err<T>(result: &lti_core::Result<T>) {
+    if let Err(error) = result {
+        render(error);
+    }
+}
+
+/// `name=value` pairs of an `application/x-www-form-urlencoded` body.
+pub fn form(data: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(data).into_owned().collect()
+}
+
+/// The pairs as `&str`, as the worker hands them to the core.
+pub fn borrowed(pairs: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+}
