@@ -80,15 +80,7 @@ impl Failure {
     /// Logs the failure and answers with a short HTML page.
     pub fn into_response(self, title: &str) -> worker::Result<Response> {
         let status = self.status();
-        if status >= 500 {
-            console_error!("{title}: {status} {}: {}", self.code(), self.detail());
-        } else {
-            console_warn!(
-                "{title}: {status} {}: {}",
-                self.code(),
-                self.public_message()
-            );
-        }
+        self.log(title, status);
         let body = error_page(title, &self.public_message(), self.code());
         Ok(Response::from_html(body)?
             .with_status(status)
@@ -102,13 +94,7 @@ impl Failure {
         let status = self.status();
         self.log("service call failed", status);
         let body = serde_json::json!({ "error": self.code(), "message": self.public_message() });
-        let headers = Headers::new();
-        headers.set("content-type", "application/json")?;
-        headers.set("cache-control", "no-store")?;
-        headers.set("x-content-type-options", "nosniff")?;
-        Ok(Response::from_json(&body)?
-            .with_status(status)
-            .with_headers(headers))
+        json(status, &body)
     }
 
     fn log(&self, title: &str, status: u16) {
@@ -122,6 +108,17 @@ impl Failure {
             );
         }
     }
+}
+
+/// A JSON answer for server-to-server callers; never cached.
+pub fn json(status: u16, body: &serde_json::Value) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    Ok(Response::from_json(body)?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 /// Headers for pages the worker writes itself. No `frame-ancestors`: the pages

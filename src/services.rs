@@ -87,13 +87,7 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
             .into())
         }
     };
-    let headers = worker::Headers::new();
-    headers.set("content-type", "application/json")?;
-    headers.set("cache-control", "no-store")?;
-    headers.set("x-content-type-options", "nosniff")?;
-    Ok(Response::from_json(&body)?
-        .with_status(status)
-        .with_headers(headers))
+    Ok(crate::response::json(status, &body)?)
 }
 
 async fn body(req: &mut Request) -> Result<Vec<u8>, Failure> {
