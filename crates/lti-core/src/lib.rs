@@ -1,7 +1,9 @@
 //! # lti-core
 //!
-//! The tool side of LTI 1.3: OIDC login initiation, launch validation and the
-//! signed assertion handed to the origin, in pure Rust.
+//! The tool side of LTI 1.3 and LTI Advantage, in pure Rust: OIDC login
+//! initiation, launch validation, the signed assertion handed to the origin,
+//! and the services an origin calls through the worker (platform access
+//! tokens, AGS, NRPS, deep linking responses).
 //!
 //! ## Design
 //! The core does no I/O of its own. The runtime supplies [`ports`]: a
@@ -15,8 +17,10 @@
 //!   registration's `jwks_uri` (`jku`, `x5u`, `jwk`, `x5c` are never followed);
 //!   RSA keys under 2048 bits are refused.
 //! - `state` is bound to the browser by a cookie and to its `nonce` in the
-//!   store; the pair is consumed on first use. With Workers KV the deletion
-//!   reaches other locations only eventually (see [`login::consume_login`]).
+//!   store; the pair is taken on first use, atomically when the store can
+//!   (a Durable Object), best effort with Workers KV (see [`login::consume_login`]).
+//! - Service calls act only within the launch behind the bearer: its
+//!   registration, deployment, context and granted scopes.
 //! - Error messages name the failed check and never hold a token or key.
 
 pub mod assertion;
