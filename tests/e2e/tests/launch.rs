@@ -217,23 +217,11 @@ fn second_launch_does_not_fetch_jwks(stack: &Stack) {
 }
 
 fn deep_linking_launch_reaches_its_target(stack: &Stack) {
-    let browser = Browser::default();
-    let target = target(stack, "deep-link");
-    let (state, nonce) = login(stack, &browser, "a", "tool-a1", &target);
-    let claims = stack.platform.launch_claims(
-        "a",
-        "tool-a1",
-        "a1-dep-1",
-        "LtiDeepLinkingRequest",
-        &nonce,
-        &target,
-    );
-    let reply = launch(
-        stack,
-        &browser,
-        &state,
-        &stack.platform.sign_id_token("a", &claims),
-    );
+    let deep_linking = As {
+        message_type: "LtiDeepLinkingRequest",
+        ..A1
+    };
+    let reply = launch_as(stack, &deep_linking, "deep-link", |_| {});
     assert_eq!(reply.status, 200, "{}", reply.body);
     let seen = stack.origin.requests_to("/t/deep-link");
     let lti = verify_assertion(stack, seen[0].assertion().unwrap())["lti"].clone();
@@ -244,33 +232,19 @@ fn deep_linking_launch_reaches_its_target(stack: &Stack) {
 }
 
 fn two_client_ids_on_one_issuer(stack: &Stack) {
-    let browser = Browser::default();
-    let target = target(stack, "client-a2");
-    let (state, nonce) = login(stack, &browser, "a", "tool-a2", &target);
-    let claims =
-        stack
-            .platform
-            .launch_claims("a", "tool-a2", "a2-dep-1", RESOURCE_LINK, &nonce, &target);
-    let reply = launch(
-        stack,
-        &browser,
-        &state,
-        &stack.platform.sign_id_token("a", &claims),
-    );
+    let a2 = As {
+        client_id: "tool-a2",
+        deployment_id: "a2-dep-1",
+        ..A1
+    };
+    let reply = launch_as(stack, &a2, "client-a2", |_| {});
     assert_eq!(reply.status, 200, "{}", reply.body);
     // tool-a1's deployment is not tool-a2's.
-    let target = self::target(stack, "client-a2-wrong");
-    let (state, nonce) = login(stack, &browser, "a", "tool-a2", &target);
-    let claims =
-        stack
-            .platform
-            .launch_claims("a", "tool-a2", "a1-dep-1", RESOURCE_LINK, &nonce, &target);
-    let reply = launch(
-        stack,
-        &browser,
-        &state,
-        &stack.platform.sign_id_token("a", &claims),
-    );
+    let wrong = As {
+        deployment_id: "a1-dep-1",
+        ..a2
+    };
+    let reply = launch_as(stack, &wrong, "client-a2-wrong", |_| {});
     assert_rejected(stack, &reply, 403, "unknown deployment", "client-a2-wrong");
 }
 

@@ -66,20 +66,7 @@ fn assertion_with(
     message_type: &str,
     edit: impl FnOnce(&mut Value),
 ) -> String {
-    let browser = Browser::default();
-    let target = target(stack, name);
-    let (state, nonce) = login(stack, &browser, "a", "tool-a1", &target);
-    let mut claims =
-        stack
-            .platform
-            .launch_claims("a", "tool-a1", "a1-dep-1", message_type, &nonce, &target);
-    edit(&mut claims);
-    let reply = launch(
-        stack,
-        &browser,
-        &state,
-        &stack.platform.sign_id_token("a", &claims),
-    );
+    let reply = launch_as(stack, &As { message_type, ..A1 }, name, edit);
     assert_eq!(reply.status, 200, "{}", reply.body);
     let assertion = stack.origin.requests_to(&format!("/t/{name}"))[0]
         .assertion()
@@ -445,23 +432,13 @@ fn ungranted_scopes_and_lineitems_are_refused(stack: &Stack) {
 
 fn token_endpoint_errors_give_502(stack: &Stack) {
     // Platform b has no token cached yet, so the failure cannot hide behind one.
-    let browser = Browser::default();
-    let target = target(stack, "svc-token-error");
-    let (state, nonce) = login(stack, &browser, "b", "tool-b1", &target);
-    let claims =
-        stack
-            .platform
-            .launch_claims("b", "tool-b1", "b1-dep-1", RESOURCE_LINK, &nonce, &target);
-    assert_eq!(
-        launch(
-            stack,
-            &browser,
-            &state,
-            &stack.platform.sign_id_token("b", &claims)
-        )
-        .status,
-        200
-    );
+    let b1 = As {
+        platform: "b",
+        client_id: "tool-b1",
+        deployment_id: "b1-dep-1",
+        ..A1
+    };
+    assert_eq!(launch_as(stack, &b1, "svc-token-error", |_| {}).status, 200);
     let bearer = stack.origin.requests_to("/t/svc-token-error")[0]
         .assertion()
         .unwrap()

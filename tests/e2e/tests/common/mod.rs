@@ -64,19 +64,49 @@ pub fn launch(stack: &Stack, browser: &Browser, state: &str, id_token: &str) -> 
     )
 }
 
-/// Logs in on platform a, edits valid claims, signs them with a's key, launches.
-pub fn launch_with(stack: &Stack, name: &str, edit: impl FnOnce(&mut Value)) -> Reply {
+/// Who launches: a registration, one of its deployments, a message type.
+pub struct As<'a> {
+    pub platform: &'a str,
+    pub client_id: &'a str,
+    pub deployment_id: &'a str,
+    pub message_type: &'a str,
+}
+
+/// `tool-a1` on platform a, resource link.
+pub const A1: As = As {
+    platform: "a",
+    client_id: "tool-a1",
+    deployment_id: "a1-dep-1",
+    message_type: RESOURCE_LINK,
+};
+
+/// Logs in as `who` into `/t/<name>`, edits valid claims, signs them with the
+/// platform's key, launches.
+pub fn launch_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Value)) -> Reply {
     let browser = Browser::default();
     let target = target(stack, name);
-    let (state, nonce) = login(stack, &browser, "a", "tool-a1", &target);
-    let mut claims = claims(stack, &nonce, &target);
+    let (state, nonce) = login(stack, &browser, who.platform, who.client_id, &target);
+    let platform = &stack.platform;
+    let mut claims = platform.launch_claims(
+        who.platform,
+        who.client_id,
+        who.deployment_id,
+        who.message_type,
+        &nonce,
+        &target,
+    );
     edit(&mut claims);
     launch(
         stack,
         &browser,
         &state,
-        &stack.platform.sign_id_token("a", &claims),
+        &platform.sign_id_token(who.platform, &claims),
     )
+}
+
+/// `launch_as` for `tool-a1`'s resource link.
+pub fn launch_with(stack: &Stack, name: &str, edit: impl FnOnce(&mut Value)) -> Reply {
+    launch_as(stack, &A1, name, edit)
 }
 
 /// A rejection: the status, a page naming the check, and nothing at the origin.
