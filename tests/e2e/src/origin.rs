@@ -56,7 +56,7 @@ impl RecordingOrigin {
                 "/redirect" => Reply::redirect(format!("{base}/after-redirect?x=1")),
                 "/slow" => {
                     // Longer than the ORIGIN_TIMEOUT_MS the stack gives the worker.
-                    std::thread::sleep(std::time::Duration::from_secs(4));
+                    std::thread::sleep(std::time::Duration::from_secs(7));
                     Reply::text(200, "too late")
                 }
                 path => Reply::text(200, format!("origin saw {path}")).with_header("x-origin", "1"),

@@ -85,7 +85,7 @@ impl Stack {
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--show-interactive-dev-session=false", "--var"])
             .arg(format!("ORIGIN_URL:{}", origin.base_url()))
-            .args(["--var", "ORIGIN_TIMEOUT_MS:2000"])
+            .args(["--var", "ORIGIN_TIMEOUT_MS:3000"])
             .args(
                 vars.iter()
                     .flat_map(|(name, value)| ["--var".to_owned(), format!("{name}:{value}")]),
