@@ -110,6 +110,10 @@ impl Origin<'_> {
         for cookie in set_cookies {
             headers.append("set-cookie", cookie)?;
         }
+        if !set_cookies.is_empty() {
+            // A response carrying the worker's cookies must never be cached.
+            headers.set("cache-control", "no-store")?;
+        }
         let (_, body) = response.into_parts();
         Ok(Response::builder()
             .with_status(status)

@@ -170,6 +170,12 @@ fn origin_gets_a_verifiable_assertion(stack: &Stack) {
         Some("1"),
         "the origin's headers pass back"
     );
+    let cache_control = reply.header("cache-control");
+    assert_eq!(
+        cache_control,
+        Some("no-store"),
+        "a launch answer is never cached"
+    );
     let seen = stack.origin.requests_to("/t/assertion");
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].method, "GET");
