@@ -8,138 +8,27 @@
 //! the rest (`launch/verify_launch` minus `rs256/verify`) is the protocol's
 //! own work: parsing, JSON, KV glue, claim checks.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::cell::Cell;
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use lti_core::assertion::{issue_assertion, AssertionConfig};
 use lti_core::b64;
-use lti_core::cache::MemoryCache;
 use lti_core::jwks::RsaPublicJwk;
-use lti_core::keys::{thumbprint, SigningKey};
 use lti_core::launch::{verify_launch, LaunchRequest};
 use lti_core::login::{initiate_login, save_login, LoginRequest, LoginState};
-use lti_core::ports::*;
+use lti_core::ports::Crypto;
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
 use serde_json::{json, Map, Value};
+use support::*;
 use url::Url;
 
-const PLATFORM_PEM: &str = include_str!("../tests/fixtures/platform.pem");
-const TOOL_PEM: &str = include_str!("../tests/fixtures/tool.pem");
-
-const ISSUER: &str = "https://lms.example.edu";
-const CLIENT_ID: &str = "client-1";
-const DEPLOYMENT: &str = "dep-1";
-const TOOL: &str = "https://tool.example.com";
-const JWKS_URI: &str = "https://lms.example.edu/jwks";
-const NOW: u64 = 1_800_000_000;
 const STATE: &str = "bench-state-0123456789abcdefghijklmnopqrstu";
 const NONCE: &str = "bench-nonce-0123456789abcdefghijklmnopqrstu";
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
-}
-
-// ---- in-memory ports (after tests/support/mod.rs) ----
-
-#[derive(Default)]
-struct MemoryKv {
-    entries: RefCell<BTreeMap<String, String>>,
-}
-
-impl KeyValue for MemoryKv {
-    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
-        Ok(self.entries.borrow().get(key).cloned())
-    }
-    async fn put(&self, key: &str, value: &str, _ttl: Option<u64>) -> Result<(), StorageError> {
-        self.entries.borrow_mut().insert(key.into(), value.into());
-        Ok(())
-    }
-    async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.entries.borrow_mut().remove(key);
-        Ok(())
-    }
-    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
-        let entries = self.entries.borrow();
-        Ok(entries
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .take(limit)
-            .cloned()
-            .collect())
-    }
-}
-
-/// Serves the platform's JWKS; counts fetches (a warm cache makes none).
-struct FakeHttp {
-    jwks: String,
-    requests: Cell<usize>,
-}
-
-impl HttpClient for FakeHttp {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        assert_eq!(request.url, JWKS_URI);
-        self.requests.set(self.requests.get() + 1);
-        Ok(HttpResponse {
-            status: 200,
-            headers: vec![("cache-control".into(), "max-age=600".into())],
-            body: self.jwks.clone().into_bytes(),
-        })
-    }
-}
-
-/// Counter-based randomness: cheap and distinct (the worker uses getrandom).
-#[derive(Default)]
-struct SeqRng(Cell<u64>);
-
-impl Rng for SeqRng {
-    fn fill(&self, dest: &mut [u8]) {
-        self.0.set(self.0.get().wrapping_add(1));
-        for (i, b) in dest.iter_mut().enumerate() {
-            *b = (self.0.get() >> ((i % 8) * 8)) as u8 ^ i as u8;
-        }
-    }
-}
-
-/// The DER of a PKCS#8 PEM (kept here so the bench does not follow the
-/// crate's key-loading API).
-fn pkcs8_der(pem: &str) -> PrivateKey {
-    use base64::Engine;
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat();
-    PrivateKey(
-        base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .expect("fixture PEM"),
-    )
-}
-
-fn signing_key(pem: &str) -> SigningKey {
-    let private = pkcs8_der(pem);
-    let mut public = block_on(RustCrypto.public_jwk(&private)).unwrap();
-    let kid = thumbprint(&public);
-    public.kid = Some(kid.clone());
-    SigningKey {
-        kid,
-        private,
-        public,
-    }
-}
-
-fn registration_json() -> String {
-    json!({
-        "issuer": ISSUER, "client_id": CLIENT_ID,
-        "authorization_endpoint": "https://lms.example.edu/auth",
-        "token_endpoint": "https://lms.example.edu/token",
-        "jwks_uri": JWKS_URI, "deployment_ids": [DEPLOYMENT],
-    })
-    .to_string()
-}
 
 /// A realistic resource link launch (Canvas-like size, ~1.5 KB of claims).
 fn launch_claims(nonce: &str) -> Value {
@@ -172,71 +61,19 @@ fn launch_claims(nonce: &str) -> Value {
     })
 }
 
-/// Signs `claims` as the platform (RS256, with the JWKS's `kid`).
-fn id_token(platform: &SigningKey, claims: &Value) -> String {
-    let header = json!({"alg": "RS256", "typ": "JWT", "kid": platform.kid});
-    let input = format!(
-        "{}.{}",
-        b64::encode(header.to_string()),
-        b64::encode(claims.to_string())
-    );
-    let sig = block_on(RustCrypto.sign_rs256(&platform.private, input.as_bytes())).unwrap();
-    format!("{input}.{}", b64::encode(sig))
-}
-
-struct World {
-    platforms: MemoryKv,
-    store: MemoryKv,
-    http: FakeHttp,
-    rng: SeqRng,
-    cache: MemoryCache,
-}
-
-impl World {
-    fn new(platform: &SigningKey) -> Self {
-        let platforms = MemoryKv::default();
-        platforms
-            .entries
-            .borrow_mut()
-            .insert(format!("{ISSUER}#{CLIENT_ID}"), registration_json());
-        let jwks = json!({ "keys": [platform.public] }).to_string();
-        Self {
-            platforms,
-            store: MemoryKv::default(),
-            http: FakeHttp {
-                jwks,
-                requests: Cell::new(0),
-            },
-            rng: SeqRng::default(),
-            cache: MemoryCache::default(),
-        }
-    }
-
-    fn ports(&self) -> Ports<'_, MemoryKv, FakeHttp, RustCrypto> {
-        Ports {
-            platforms: &self.platforms,
-            store: &self.store,
-            logins: &self.store,
-            http: &self.http,
-            crypto: &RustCrypto,
-            rng: &self.rng,
-            cache: &self.cache,
-            now: NOW,
-        }
-    }
-
-    /// Stores a login for `state`, as `/lti/login` would; a launch consumes it.
-    fn remember_login(&self, state: &str) {
-        let login = LoginState {
-            nonce: NONCE.into(),
-            registration: format!("{ISSUER}#{CLIENT_ID}"),
-            target_link_uri: format!("{TOOL}/course/1"),
-        };
-        self.store.entries.borrow_mut().insert(
-            format!("login:{state}"),
-            serde_json::to_string(&login).unwrap(),
-        );
-    }
+/// Stores a login for `state`, as `/lti/login` would; a launch consumes it.
+fn remember_login(world: &World, state: &str) {
+    let login = LoginState {
+        nonce: NONCE.into(),
+        registration: format!("{ISSUER}#{CLIENT_ID}"),
+        target_link_uri: format!("{TOOL}/course/1"),
+    };
+    let value = serde_json::to_string(&login).unwrap();
+    world
+        .store
+        .entries
+        .borrow_mut()
+        .insert(format!("login:{state}"), value);
 }
 
 const LOGIN_PARAMS: [(&str, &str); 6] = [
@@ -254,7 +91,7 @@ const LOGIN_PARAMS: [(&str, &str); 6] = [
 fn benches(c: &mut Criterion) {
     let tool = Url::parse(TOOL).unwrap();
     let platform = signing_key(PLATFORM_PEM);
-    let world = World::new(&platform);
+    let world = World::new();
     let registration =
         block_on(find_registration(&world.platforms, ISSUER, Some(CLIENT_ID))).unwrap();
 
@@ -283,13 +120,13 @@ fn benches(c: &mut Criterion) {
     world.store.entries.borrow_mut().clear();
 
     // ---- launch ----
-    let token = id_token(&platform, &launch_claims(NONCE));
+    let token = id_token(&launch_claims(NONCE));
     let request = LaunchRequest {
         id_token: token.clone(),
         state: STATE.into(),
     };
     // Warm the memory cache (registration, JWKS) the way a warm isolate has it.
-    world.remember_login(STATE);
+    remember_login(&world, STATE);
     let warm = block_on(verify_launch(&request, true, &world.ports(), &tool)).unwrap();
     let fetches = world.http.requests.get();
     // Each launch consumes its login: the (untimed) setup stores a fresh one
@@ -300,7 +137,7 @@ fn benches(c: &mut Criterion) {
             || {
                 counter.set(counter.get() + 1);
                 let state = format!("{STATE}-{}", counter.get());
-                world.remember_login(&state);
+                remember_login(&world, &state);
                 LaunchRequest {
                     id_token: token.clone(),
                     state,
