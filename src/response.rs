@@ -2,6 +2,7 @@
 //! for a person (launch errors show inside an LMS iframe); internal details go
 //! to the log only, never a token, key or secret.
 
+use lti_core::html::escape;
 use lti_core::{Error, ErrorKind};
 use worker::{console_error, console_warn, Headers, Response};
 
@@ -148,20 +149,4 @@ fn error_page(title: &str, message: &str, code: &str) -> String {
         message = escape(message),
         code = escape(code),
     )
-}
-
-/// HTML text escaping.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

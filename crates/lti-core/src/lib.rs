@@ -28,6 +28,7 @@ pub mod b64;
 pub mod cache;
 pub mod cookies;
 pub mod error;
+pub mod html;
 pub mod jwks;
 pub mod jws;
 pub mod keys;

@@ -189,11 +189,7 @@ pub async fn respond(
 
 /// A page that posts `JWT` to the platform at once (Deep Linking 2.0 §4.2).
 pub fn auto_post_form(return_url: &str, jwt: &str) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-    };
+    use crate::html::escape;
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Returning to the platform</title></head>
 <body onload="document.forms[0].submit()"><form method="post" action="{}"><input type="hidden" name="JWT" value="{}">
