@@ -1,4 +1,4 @@
-use lti_core::ports::{KeyValue, StorageError};
+use lti_core::ports::{get_then_delete, KeyValue, StorageError};
 use worker::kv::KvStore;
 use worker::{Method, ObjectNamespace, Request, RequestInit};
 
@@ -52,13 +52,7 @@ impl KeyValue for Store {
         match self {
             // One request to the key's object, which reads and deletes in one turn.
             Store::Objects(objects) => object(objects, key, Method::Post, None).await,
-            Store::Kv(_) => {
-                let value = self.get(key).await?;
-                if value.is_some() {
-                    self.delete(key).await?;
-                }
-                Ok(value)
-            }
+            Store::Kv(_) => get_then_delete(self, key).await,
         }
     }
 

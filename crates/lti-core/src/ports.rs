@@ -16,14 +16,23 @@ pub trait KeyValue {
     /// atomic: two concurrent takes may both see the value. Stores that can
     /// take atomically override it.
     async fn take(&self, key: &str) -> Result<Option<String>, StorageError> {
-        let value = self.get(key).await?;
-        if value.is_some() {
-            self.delete(key).await?;
-        }
-        Ok(value)
+        get_then_delete(self, key).await
     }
     /// Keys starting with `prefix`, at most `limit` of them.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError>;
+}
+
+/// The non-atomic take: read, then delete what was read. The default of
+/// [`KeyValue::take`], and what a store that only sometimes can do better uses.
+pub async fn get_then_delete<K: KeyValue + ?Sized>(
+    store: &K,
+    key: &str,
+) -> Result<Option<String>, StorageError> {
+    let value = store.get(key).await?;
+    if value.is_some() {
+        store.delete(key).await?;
+    }
+    Ok(value)
 }
 
 /// An outgoing HTTP exchange. Requests are built and responses parsed by pure
