@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use url::Url;
 
 use super::grant::{scope, AgsEndpoint, Grant};
-use super::nrps::all_pages;
+use super::paging::all_pages;
 use super::{invalid, token};
 use crate::error::{Error, Result};
 use crate::keys::SigningKey;

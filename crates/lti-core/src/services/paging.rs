@@ -1,6 +1,13 @@
 //! `Link: <url>; rel="next"` paging (RFC 8288), as AGS and NRPS containers use.
 
+use serde_json::Value;
 use url::Url;
+
+use super::token;
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue, Ports};
+use crate::registration::PlatformRegistration;
 
 /// Pages followed at most before a container is considered runaway.
 pub const MAX_PAGES: usize = 50;
@@ -34,6 +41,45 @@ pub fn same_origin(first: &str, next: &str) -> bool {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
         _ => false,
     }
+}
+
+/// GETs `first` and every `rel="next"` page after it, collecting `items`.
+pub async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
+    ports: &Ports<'_, K, H, C>,
+    registration: &PlatformRegistration,
+    key: &SigningKey,
+    scopes: &[&str],
+    first: &str,
+    accept: &str,
+    items: impl Fn(Value) -> Option<Vec<Value>>,
+) -> Result<Vec<Value>> {
+    let mut all = Vec::new();
+    let mut next = Some(first.to_owned());
+    for _ in 0..MAX_PAGES {
+        let Some(url) = next.take() else {
+            return Ok(all);
+        };
+        let request = HttpRequest::get(&url).header("accept", accept);
+        let response = token::call(ports, registration, key, scopes, &request).await?;
+        let page: Value = serde_json::from_slice(&response.body)
+            .map_err(|_| Error::PlatformUnavailable(format!("{url} answered no JSON")))?;
+        all.extend(
+            items(page)
+                .ok_or_else(|| Error::PlatformUnavailable(format!("{url} answered no list")))?,
+        );
+        next = match response.header("link").and_then(next_link) {
+            Some(n) if same_origin(first, &n) => Some(n),
+            Some(_) => {
+                return Err(Error::PlatformUnavailable(
+                    "a next page on another host".into(),
+                ))
+            }
+            None => None,
+        };
+    }
+    Err(Error::PlatformUnavailable(format!(
+        "more than {MAX_PAGES} pages"
+    )))
 }
 
 #[cfg(test)]
