@@ -15,7 +15,7 @@ use crate::routes::Runtime;
 
 /// A verified caller: the worker's keys, the bearer's claims, its registration.
 struct Caller {
-    keys: Vec<SigningKey>,
+    keys: std::rc::Rc<Vec<SigningKey>>,
     claims: AssertionClaims,
     registration: PlatformRegistration,
 }
@@ -116,7 +116,7 @@ async fn authorize(req: &Request, runtime: &Runtime) -> Result<Caller, Failure> 
             "send Authorization: Bearer <assertion>",
         ))?;
     let ports = runtime.ports();
-    let keys = signing_keys(&ports, runtime.config.private_key.as_deref()).await?;
+    let keys = signing_keys(&ports, runtime.config().private_key.as_deref()).await?;
     let config = runtime.assertion_config();
     let claims = verify_assertion(ports.crypto, &keys, &config, token, ports.now).await?;
     let grant = Grant { lti: &claims.lti };
@@ -146,7 +146,7 @@ async fn service_token(runtime: &Runtime, caller: &Caller) -> Result<Value, Fail
     let ports = runtime.ports();
     let config = runtime.assertion_config();
     let subset = caller.grant().service_subset();
-    let ttl = runtime.config.service_token_ttl;
+    let ttl = runtime.config().service_token_ttl;
     let (token, expires_at) = issue_service_token(
         ports.crypto,
         caller.key(),

@@ -1,33 +1,48 @@
 //! A per-isolate memory layer over the key-value store, so a warm worker reads
-//! registrations, platform keys and its own keys without a KV round trip.
+//! registrations, platform keys and its own keys without a KV round trip, and
+//! parses each of them once rather than on every request.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::ports::{KeyValue, StorageError};
 
-/// Entries with their expiry (unix seconds). Single-threaded, as wasm is.
-#[derive(Debug, Default)]
+/// A value of any type and its expiry (unix seconds).
+type Entry = (Rc<dyn Any>, u64);
+
+/// Entries by key. Single-threaded, as wasm is.
+#[derive(Default)]
 pub struct MemoryCache {
-    entries: RefCell<HashMap<String, (String, u64)>>,
+    entries: RefCell<HashMap<String, Entry>>,
+}
+
+impl std::fmt::Debug for MemoryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MemoryCache({} entries)", self.entries.borrow().len())
+    }
 }
 
 impl MemoryCache {
-    pub fn get(&self, key: &str, now: u64) -> Option<String> {
+    /// The live entry under `key`, if it holds a `T`.
+    pub fn get<T: 'static>(&self, key: &str, now: u64) -> Option<Rc<T>> {
         let entries = self.entries.borrow();
-        entries
-            .get(key)
-            .filter(|(_, until)| now < *until)
-            .map(|(v, _)| v.clone())
+        let (value, _) = entries.get(key).filter(|(_, until)| now < *until)?;
+        value.clone().downcast().ok()
     }
 
-    pub fn insert(&self, key: &str, value: &str, until: u64) {
+    pub fn insert<T: 'static>(&self, key: &str, value: Rc<T>, until: u64) {
         let mut entries = self.entries.borrow_mut();
         // Bounded: a flood of distinct keys cannot grow the isolate without limit.
         if entries.len() >= 1024 {
             entries.clear();
         }
-        entries.insert(key.to_owned(), (value.to_owned(), until));
+        entries.insert(key.to_owned(), (value, until));
+    }
+
+    fn remove(&self, key: &str) {
+        self.entries.borrow_mut().remove(key);
     }
 }
 
@@ -41,24 +56,43 @@ pub struct Cached<'a, K> {
 
 impl<K: KeyValue> KeyValue for Cached<'_, K> {
     async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
-        if let Some(value) = self.cache.get(key, self.now) {
-            return Ok(Some(value));
+        if let Some(value) = self.cache.get::<String>(key, self.now) {
+            return Ok(Some(value.as_ref().clone()));
         }
         let value = self.inner.get(key).await?;
         if let Some(value) = &value {
-            self.cache.insert(key, value, self.now + self.ttl);
+            self.cache
+                .insert(key, Rc::new(value.clone()), self.now + self.ttl);
         }
         Ok(value)
     }
 
+    /// The parsed value replaces the text in the cache: later reads skip parsing.
+    async fn get_parsed<T: 'static, E: From<StorageError>>(
+        &self,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<Rc<T>>, E> {
+        if let Some(parsed) = self.cache.get::<T>(key, self.now) {
+            return Ok(Some(parsed));
+        }
+        let Some(text) = self.get(key).await? else {
+            return Ok(None);
+        };
+        let parsed = Rc::new(parse(&text)?);
+        self.cache.insert(key, parsed.clone(), self.now + self.ttl);
+        Ok(Some(parsed))
+    }
+
     async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError> {
         self.inner.put(key, value, ttl).await?;
-        self.cache.insert(key, value, self.now + self.ttl);
+        self.cache
+            .insert(key, Rc::new(value.to_owned()), self.now + self.ttl);
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.cache.entries.borrow_mut().remove(key);
+        self.cache.remove(key);
         self.inner.delete(key).await
     }
 

@@ -1,6 +1,8 @@
 //! Platform keys: a pure request builder, a pure response parser, a cache
 //! policy, and a few lines of glue that keep the set in the key-value store.
 
+use std::rc::Rc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -130,19 +132,20 @@ pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     kid: Option<&str>,
 ) -> Result<RsaPublicJwk> {
     let (store, now) = (ports.cached_store(), ports.now);
-    let cached = load(&store, registration).await?;
-    let fresh = cached.as_ref().filter(|c| now < c.expires_at);
+    let loaded = load(&store, registration).await?;
+    let cached = loaded.as_deref().and_then(Option::as_ref);
+    let fresh = cached.filter(|c| now < c.expires_at);
     if let Some(key) = fresh.and_then(|c| c.find(kid)) {
         return Ok(key.clone());
     }
     let unknown = || Error::UnknownKey(kid.unwrap_or("(none)").to_owned());
-    let stale = cached.as_ref().and_then(|c| c.find(kid)).cloned();
+    let stale = cached.and_then(|c| c.find(kid)).cloned();
     let attempt = format!("jwks-attempt:{}", registration.jwks_uri);
-    if let Some(last_error) = ports.cache.get(&attempt, now) {
+    if let Some(last_error) = ports.cache.get::<String>(&attempt, now) {
         // Within the cooldown, the last attempt's outcome stands.
         return stale.ok_or_else(|| match last_error.is_empty() {
             true => unknown(),
-            false => Error::JwksUnavailable(last_error),
+            false => Error::JwksUnavailable(last_error.as_ref().clone()),
         });
     }
     let result = fetch(ports.http, registration, now).await;
@@ -153,7 +156,7 @@ pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
         .unwrap_or_default();
     ports
         .cache
-        .insert(&attempt, &last_error, now + REFETCH_COOLDOWN);
+        .insert(&attempt, Rc::new(last_error), now + REFETCH_COOLDOWN);
     match result {
         Ok(fresh) => {
             let value = serde_json::to_string(&fresh).expect("JWKS serializes");
@@ -167,13 +170,13 @@ pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     }
 }
 
+/// The stored set; one that does not parse counts as absent (and is overwritten).
 async fn load(
     store: &impl KeyValue,
     registration: &PlatformRegistration,
-) -> Result<Option<CachedJwks>> {
-    let value = store.get(&store_key(registration)).await?;
-    // A cache entry that does not parse is treated as absent and overwritten.
-    Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+) -> Result<Option<Rc<Option<CachedJwks>>>> {
+    let parse = |text: &str| Ok::<_, Error>(serde_json::from_str(text).ok());
+    store.get_parsed(&store_key(registration), parse).await
 }
 
 async fn fetch(

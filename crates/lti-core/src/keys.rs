@@ -2,6 +2,8 @@
 //! generated on first use and kept in the store, so a bare `wrangler dev` works.
 //! Each key's `kid` is its RFC 7638 thumbprint.
 
+use std::rc::Rc;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -99,32 +101,13 @@ pub fn parse_pkcs8_pems(text: &str) -> Result<Vec<PrivateKey>> {
 pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
     ports: &Ports<'_, K, H, C>,
     configured_pem: Option<&str>,
-) -> Result<Vec<SigningKey>> {
-    let store = ports.cached_store();
+) -> Result<Rc<Vec<SigningKey>>> {
     if let Some(pem) = configured_pem {
-        // Deriving the public half costs crypto work: remember it per isolate.
-        let cache_key = format!(
-            "keys:configured:{}",
-            b64::encode(Sha256::digest(pem.as_bytes()))
-        );
-        if let Some(keys) = ports
-            .cache
-            .get(&cache_key, ports.now)
-            .and_then(|v| parse_stored(&v).ok())
-        {
-            return Ok(keys);
-        }
-        let mut keys = Vec::new();
-        for private in parse_pkcs8_pems(pem)? {
-            keys.push(SigningKey::from_private(ports.crypto, private).await?);
-        }
-        ports
-            .cache
-            .insert(&cache_key, &serialize(&keys), ports.now + 3600);
-        return Ok(keys);
+        return configured_keys(ports, pem).await;
     }
-    if let Some(stored) = store.get(STORE_KEY).await? {
-        return parse_stored(&stored);
+    let store = ports.cached_store();
+    if let Some(keys) = store.get_parsed(STORE_KEY, parse_stored).await? {
+        return Ok(keys);
     }
     let key = SigningKey::from_private(ports.crypto, ports.crypto.generate_rs256().await?).await?;
     store
@@ -132,9 +115,33 @@ pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
         .await?;
     // Two isolates may generate at once; the store's last write wins, so use what it holds.
     match ports.store.get(STORE_KEY).await? {
-        Some(stored) => parse_stored(&stored),
-        None => Ok(vec![key]),
+        Some(stored) => parse_stored(&stored).map(Rc::new),
+        None => Ok(Rc::new(vec![key])),
     }
+}
+
+/// Keys from the secret. Deriving the public halves costs crypto work, so they
+/// are kept per isolate with the PEM they came from: a changed secret is seen.
+async fn configured_keys<K, H, C: Crypto>(
+    ports: &Ports<'_, K, H, C>,
+    pem: &str,
+) -> Result<Rc<Vec<SigningKey>>> {
+    const CACHE_KEY: &str = "keys:configured";
+    type Entry = (String, Rc<Vec<SigningKey>>);
+    let cached = ports.cache.get::<Entry>(CACHE_KEY, ports.now);
+    if let Some((_, keys)) = cached.as_deref().filter(|(from, _)| from == pem) {
+        return Ok(keys.clone());
+    }
+    let mut keys = Vec::new();
+    for private in parse_pkcs8_pems(pem)? {
+        keys.push(SigningKey::from_private(ports.crypto, private).await?);
+    }
+    let keys = Rc::new(keys);
+    let entry: Entry = (pem.to_owned(), keys.clone());
+    ports
+        .cache
+        .insert(CACHE_KEY, Rc::new(entry), ports.now + 3600);
+    Ok(keys)
 }
 
 fn serialize(keys: &[SigningKey]) -> String {

@@ -3,6 +3,7 @@
 #![allow(async_fn_in_trait)]
 
 use std::fmt;
+use std::rc::Rc;
 
 use crate::jwks::RsaPublicJwk;
 
@@ -12,6 +13,18 @@ pub trait KeyValue {
     /// `ttl` in seconds; `None` keeps the entry until deleted.
     async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// An entry read through `parse`. Caching stores keep the parsed value,
+    /// so a warm isolate parses each entry once.
+    async fn get_parsed<T: 'static, E: From<StorageError>>(
+        &self,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<Rc<T>>, E> {
+        match self.get(key).await? {
+            Some(text) => Ok(Some(Rc::new(parse(&text)?))),
+            None => Ok(None),
+        }
+    }
     /// Reads and removes an entry. This default (get, then delete) is not
     /// atomic: two concurrent takes may both see the value. Stores that can
     /// take atomically override it.

@@ -112,10 +112,9 @@ pub async fn load_registration(
     platforms: &impl KeyValue,
     key: &str,
 ) -> Result<Option<PlatformRegistration>> {
-    match platforms.get(key).await? {
-        Some(json) => PlatformRegistration::parse(key, &json).map(Some),
-        None => Ok(None),
-    }
+    let parse = |json: &str| PlatformRegistration::parse(key, json);
+    let registration = platforms.get_parsed(key, parse).await?;
+    Ok(registration.map(|r| r.as_ref().clone()))
 }
 
 #[cfg(test)]
