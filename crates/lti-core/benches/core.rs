@@ -23,7 +23,7 @@ use lti_core::login::{initiate_login, save_login, LoginRequest, LoginState};
 use lti_core::ports::Crypto;
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use support::*;
 use url::Url;
 
@@ -168,7 +168,7 @@ fn benches(c: &mut Criterion) {
         issuer: TOOL.into(),
         audience: "https://app.example.com".into(),
     };
-    let lti: Map<String, Value> = warm.claims.clone();
+    let lti = warm.claims.clone();
     c.bench_function("assertion/issue_assertion", |b| {
         b.iter(|| {
             block_on(issue_assertion(
@@ -176,6 +176,7 @@ fn benches(c: &mut Criterion) {
                 &tool_key,
                 &config,
                 black_box(&lti),
+                Some("user-1"),
                 &world.rng,
                 NOW,
             ))

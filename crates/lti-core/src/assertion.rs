@@ -2,6 +2,7 @@
 //! RS256 JWT carrying every claim of the verified id_token under `lti`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -48,23 +49,41 @@ impl AssertionConfig {
     }
 }
 
-/// Signs a fresh assertion for the launch claims `lti`.
+/// [`AssertionClaims`] as they are signed: borrowed, so the launch claims are
+/// written out as they are, never copied first.
+#[derive(Serialize)]
+struct Issued<'a, L: ?Sized> {
+    iss: &'a str,
+    aud: &'a str,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    lti: &'a L,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_use: Option<&'a str>,
+}
+
+/// Signs a fresh assertion for the launch claims `lti`, the id_token's JSON
+/// text, which the assertion carries verbatim; `sub` is its `sub` claim.
 pub async fn issue_assertion(
     crypto: &impl Crypto,
     key: &SigningKey,
     config: &AssertionConfig,
-    lti: &Map<String, Value>,
+    lti: &RawValue,
+    sub: Option<&str>,
     rng: &dyn Rng,
     now: u64,
 ) -> Result<String> {
-    let claims = AssertionClaims {
-        iss: config.issuer.clone(),
-        aud: config.audience.clone(),
+    let claims = Issued {
+        iss: &config.issuer,
+        aud: &config.audience,
         iat: now,
         exp: now + TTL,
         jti: random_token(rng),
-        sub: lti.get("sub").and_then(Value::as_str).map(str::to_owned),
-        lti: lti.clone(),
+        sub,
+        lti,
         token_use: None,
     };
     jws::sign_rs256(crypto, key, &claims).await
@@ -81,15 +100,15 @@ pub async fn issue_service_token(
     now: u64,
     ttl: u64,
 ) -> Result<(String, u64)> {
-    let claims = AssertionClaims {
-        iss: config.issuer.clone(),
-        aud: config.service_audience(),
+    let claims = Issued {
+        iss: &config.issuer,
+        aud: &config.service_audience(),
         iat: now,
         exp: now + ttl,
         jti: random_token(rng),
-        sub: lti.get("sub").and_then(Value::as_str).map(str::to_owned),
-        lti,
-        token_use: Some(SERVICE_TOKEN_USE.into()),
+        sub: lti.get("sub").and_then(Value::as_str),
+        lti: &lti,
+        token_use: Some(SERVICE_TOKEN_USE),
     };
     Ok((jws::sign_rs256(crypto, key, &claims).await?, now + ttl))
 }

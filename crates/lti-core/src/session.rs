@@ -3,7 +3,7 @@
 //! store under `session:<id>`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 use crate::error::Result;
 use crate::login::random_token;
@@ -13,24 +13,42 @@ pub const COOKIE: &str = "lti_session";
 /// Default lifetime of a session, in seconds.
 pub const DEFAULT_TTL: u64 = 8 * 3600;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Session {
-    /// The verified id_token claims of the launch.
-    pub lti: Map<String, Value>,
+    /// The verified id_token claims of the launch, as received.
+    pub lti: Box<RawValue>,
     pub expires_at: u64,
+}
+
+impl Session {
+    /// The LTI user id: the `sub` claim, absent for anonymous launches.
+    pub fn sub(&self) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Subject {
+            sub: Option<String>,
+        }
+        serde_json::from_str::<Subject>(self.lti.get()).ok()?.sub
+    }
+}
+
+/// A [`Session`] as it is written: borrowed, the claims written out as they are.
+#[derive(Serialize)]
+struct NewSession<'a> {
+    lti: &'a RawValue,
+    expires_at: u64,
 }
 
 /// Stores a session for `lti` and returns its id, for the cookie.
 pub async fn start_session(
     store: &impl KeyValue,
     rng: &dyn Rng,
-    lti: &Map<String, Value>,
+    lti: &RawValue,
     now: u64,
     ttl: u64,
 ) -> Result<String> {
     let id = random_token(rng);
-    let session = Session {
-        lti: lti.clone(),
+    let session = NewSession {
+        lti,
         expires_at: now + ttl,
     };
     let value = serde_json::to_string(&session).expect("session serializes");

@@ -8,6 +8,7 @@ use lti_core::login::{initiate_login, save_login, LoginRequest};
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
 use lti_core::Error;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use support::*;
 use url::Url;
@@ -137,9 +138,43 @@ fn accepts_a_valid_launch_with_claims_exactly_as_received() {
     let launch = launch(&world, &state, id_token(&claims)).unwrap();
     assert_eq!(launch.message_type, MessageType::ResourceLink);
     assert_eq!(launch.deployment_id, DEPLOYMENT);
-    assert_eq!(launch.sub(), Some("user-1"));
+    assert_eq!(launch.sub.as_deref(), Some("user-1"));
     assert_eq!(launch.target_link_uri, "https://tool.example.com/course/1");
-    assert_eq!(Value::Object(launch.claims), claims);
+    assert_eq!(launch.claims.get(), claims.to_string());
+}
+
+#[test]
+fn claims_reach_the_assertion_byte_for_byte() {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    // Layout, key order and number spelling a re-serialization would change.
+    let pretty = serde_json::to_string_pretty(&launch_claims(&nonce)).unwrap();
+    let payload = format!("{{ \"score\": 1.50, \"name\": \"\\u00e9\",{}", &pretty[1..]);
+    let kid = signing_key(PLATFORM_PEM).kid;
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid}).to_string();
+    let token = sign_text(&header, &payload, PLATFORM_PEM);
+    let launch = launch(&world, &state, token).unwrap();
+    assert_eq!(launch.claims.get(), payload);
+
+    let config = AssertionConfig {
+        issuer: TOOL.into(),
+        audience: "https://origin".into(),
+    };
+    let key = signing_key(TOOL_PEM);
+    let assertion = block_on(issue_assertion(
+        &RustCrypto,
+        &key,
+        &config,
+        &launch.claims,
+        launch.sub.as_deref(),
+        &world.rng,
+        NOW,
+    ))
+    .unwrap();
+    let body = lti_core::b64::decode(assertion.split('.').nth(1).unwrap()).unwrap();
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.contains(&format!("\"lti\":{payload}")), "{body}");
+    assert!(body.contains(r#""sub":"user-1""#), "{body}");
 }
 
 #[test]
@@ -495,11 +530,13 @@ fn assertion_round_trip() {
         audience: "https://origin".into(),
     };
     let lti = launch_claims("n").as_object().unwrap().clone();
+    let text = RawValue::from_string(Value::Object(lti.clone()).to_string()).unwrap();
     let token = block_on(issue_assertion(
         &RustCrypto,
         &key,
         &config,
-        &lti,
+        &text,
+        Some("user-1"),
         &world.rng,
         NOW,
     ))

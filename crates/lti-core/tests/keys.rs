@@ -55,7 +55,7 @@ fn several_configured_keys_rotate_without_a_gap() {
         issuer: TOOL.into(),
         audience: "https://origin".into(),
     };
-    let lti = serde_json::Map::new();
+    let lti = serde_json::value::RawValue::from_string("{}".into()).unwrap();
     // Step 1: the current key signs, the next one is published ahead of use.
     let both = format!("{TOOL_PEM}\n{PLATFORM2_PEM}");
     let keys = block_on(signing_keys(&world.ports(), Some(&both))).unwrap();
@@ -66,6 +66,7 @@ fn several_configured_keys_rotate_without_a_gap() {
         &keys[0],
         &config,
         &lti,
+        None,
         &world.rng,
         NOW,
     ))

@@ -4,6 +4,7 @@
 
 pub mod claims;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -67,19 +68,14 @@ fn truncate(text: String) -> String {
 #[derive(Debug, Clone)]
 pub struct VerifiedLaunch {
     pub registration: PlatformRegistration,
-    /// Every claim of the id_token, exactly as received.
-    pub claims: Map<String, Value>,
+    /// Every claim of the id_token, exactly as received: the payload's JSON text.
+    pub claims: Box<RawValue>,
+    /// The LTI user id; absent for anonymous launches.
+    pub sub: Option<String>,
     pub message_type: MessageType,
     pub deployment_id: String,
     /// Where the user goes on this tool (always on the tool's own origin).
     pub target_link_uri: String,
-}
-
-impl VerifiedLaunch {
-    /// The LTI user id; absent for anonymous launches.
-    pub fn sub(&self) -> Option<&str> {
-        self.claims.get("sub").and_then(Value::as_str)
-    }
 }
 
 /// Verifies a launch, step by step. `state_cookie` says whether the browser
@@ -121,10 +117,8 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     if !valid {
         return Err(Error::BadSignature);
     }
-    let claims: Map<String, Value> = serde_json::from_slice(&jws.payload)
-        .map_err(|_| Error::MalformedToken("claims are not a JSON object".into()))?;
     check_claims(
-        claims,
+        jws.payload,
         registration,
         &login.nonce,
         &login.target_link_uri,
@@ -135,32 +129,37 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
 
 /// Steps 6-11: the claims, against the registration and the login.
 fn check_claims(
-    claims: Map<String, Value>,
+    payload: Vec<u8>,
     registration: PlatformRegistration,
     nonce: &str,
     login_target: &str,
     now: u64,
     tool_base: &Url,
 ) -> Result<VerifiedLaunch> {
-    claims::check_issuer(&claims, &registration)?;
-    claims::check_audience(&claims, &registration)?;
-    claims::check_times(&claims, now)?;
+    let not_json = || Error::MalformedToken("claims are not a JSON object".into());
+    let text = String::from_utf8(payload).map_err(|_| not_json())?;
+    let claims: &Map<String, Value> = &serde_json::from_str(&text).map_err(|_| not_json())?;
+    claims::check_issuer(claims, &registration)?;
+    claims::check_audience(claims, &registration)?;
+    claims::check_times(claims, now)?;
     // The nonce is the one minted for this login (OIDC Core §3.1.3.7 step 11).
-    if claims::string(&claims, "nonce").map_err(|_| Error::NonceMismatch)? != nonce {
+    if claims::string(claims, "nonce").map_err(|_| Error::NonceMismatch)? != nonce {
         return Err(Error::NonceMismatch);
     }
-    claims::check_version(&claims)?;
-    let deployment_id = claims::check_deployment(&claims, &registration)?.to_owned();
-    let message_type = claims::check_message(&claims)?;
+    claims::check_version(claims)?;
+    let deployment_id = claims::check_deployment(claims, &registration)?.to_owned();
+    let message_type = claims::check_message(claims)?;
     // Deep linking requests may omit target_link_uri; the login's then applies.
-    let target_link_uri = match claims::string(&claims, claims::TARGET_LINK_URI) {
+    let target_link_uri = match claims::string(claims, claims::TARGET_LINK_URI) {
         Ok(uri) => uri.to_owned(),
         Err(_) => login_target.to_owned(),
     };
     check_same_origin(&target_link_uri, tool_base, "target_link_uri")?;
     Ok(VerifiedLaunch {
         registration,
-        claims,
+        sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
+        // Passed on verbatim: no re-serialization changes a claim on its way to the origin.
+        claims: RawValue::from_string(text).map_err(|_| not_json())?,
         message_type,
         deployment_id,
         target_link_uri,

@@ -154,11 +154,12 @@ pub fn registration_json() -> String {
 
 /// Signs arbitrary header and claims with an RSA key (RS256).
 pub fn sign(header: &Value, claims: &Value, pem: &str) -> String {
-    let input = format!(
-        "{}.{}",
-        b64::encode(header.to_string()),
-        b64::encode(claims.to_string())
-    );
+    sign_text(&header.to_string(), &claims.to_string(), pem)
+}
+
+/// Signs a payload given as JSON text, formatted as the caller wrote it.
+pub fn sign_text(header: &str, payload: &str, pem: &str) -> String {
+    let input = format!("{}.{}", b64::encode(header), b64::encode(payload));
     let key = signing_key(pem);
     let sig = block_on(RustCrypto.sign_rs256(&key.private, input.as_bytes())).unwrap();
     format!("{input}.{}", b64::encode(sig))
