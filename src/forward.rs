@@ -4,8 +4,10 @@
 use lti_core::assertion::HEADER as ASSERTION;
 use lti_core::cookies;
 use url::Url;
-use wasm_bindgen::JsValue;
-use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, RequestRedirect, ResponseInit, WorkerGlobalScope};
+use worker::{Headers, Method};
 
 use crate::response::Failure;
 
@@ -51,20 +53,32 @@ impl Origin<'_> {
         target
     }
 
-    /// Headers for the origin: the client's, minus what must not pass (any
-    /// spelling of the assertion header among them), plus the worker's assertion.
+    /// Headers for the origin: the client's, minus what must not pass (the
+    /// assertion header among them), plus the worker's assertion. The copy is
+    /// made natively, then trimmed: a few calls into JS instead of several
+    /// per header. Header names are case-insensitive, so one `delete` drops
+    /// every spelling of a name.
     pub fn headers(
         &self,
         client: &Headers,
         cookies: &[(String, String)],
         assertion: Option<&str>,
     ) -> worker::Result<Headers> {
-        let headers = Headers::new();
-        for (name, value) in client.entries() {
-            if !DROPPED.contains(&name.as_str()) && !name.eq_ignore_ascii_case(ASSERTION) {
-                headers.append(&name, &value)?;
-            }
+        let headers = Headers(web_sys::Headers::new_with_headers(&client.0)?);
+        for name in DROPPED.iter().chain([&ASSERTION]) {
+            headers.delete(name)?;
         }
+        self.add_worker_headers(headers, cookies, assertion)
+    }
+
+    /// Adds the worker's own headers to `headers`, which must hold nothing a
+    /// client chose unchecked: its cookies, `X-Forwarded-*`, the assertion.
+    pub fn add_worker_headers(
+        &self,
+        headers: Headers,
+        cookies: &[(String, String)],
+        assertion: Option<&str>,
+    ) -> worker::Result<Headers> {
         if let Some(cookie) = cookies::for_origin(cookies) {
             headers.set("cookie", &cookie)?;
         }
@@ -79,33 +93,40 @@ impl Origin<'_> {
 
     /// Sends `forward` and returns the origin's answer for the browser, with
     /// `set_cookies` added and the origin's own host hidden from redirects.
+    ///
+    /// The runtime's own request and response objects are used directly: the
+    /// origin's headers and body are passed on natively, not copied through wasm.
     pub async fn send(
         &self,
         forward: Forward,
         set_cookies: &[String],
-    ) -> Result<Response, Failure> {
-        let mut init = RequestInit::new();
-        init.with_method(forward.method)
-            .with_headers(forward.headers)
-            .with_redirect(RequestRedirect::Manual)
-            .with_body(forward.body);
-        let request = Request::new_with_init(forward.url.as_str(), &init)?;
+    ) -> Result<web_sys::Response, Failure> {
         let signal = crate::platform::timeout(self.timeout_ms);
-        let response = Fetch::Request(request)
-            .send_with_signal(&signal)
+        let init = RequestInit::new();
+        init.set_method(forward.method.as_ref());
+        init.set_headers(&forward.headers.0);
+        init.set_redirect(RequestRedirect::Manual);
+        init.set_signal(Some(&*signal));
+        if let Some(body) = &forward.body {
+            init.set_body(body);
+        }
+        let global: WorkerGlobalScope = js_sys::global().unchecked_into();
+        let fetch = global.fetch_with_str_and_init(forward.url.as_str(), &init);
+        let response: web_sys::Response = JsFuture::from(fetch)
             .await
             .map_err(|e| match signal.aborted() {
                 true => Failure::OriginTimeout,
-                false => Failure::Origin(e.to_string()),
-            })?;
-        let status = response.status_code();
-        let headers = Headers::new();
-        for (name, value) in response.headers().entries() {
-            let value = match name.as_str() {
-                "location" => self.rewrite_location(&value),
-                _ => value,
-            };
-            headers.append(&name, &value)?;
+                false => Failure::Origin(worker::Error::from(e).to_string()),
+            })?
+            .unchecked_into();
+        // The origin's status and headers, copied natively; then what changes.
+        let answer = web_sys::Response::new_with_opt_readable_stream_and_init(
+            response.body().as_ref(),
+            response.unchecked_ref::<ResponseInit>(),
+        )?;
+        let headers = Headers(answer.headers());
+        if let Some(location) = headers.get("location")? {
+            headers.set("location", &self.rewrite_location(&location))?;
         }
         for cookie in set_cookies {
             headers.append("set-cookie", cookie)?;
@@ -114,11 +135,7 @@ impl Origin<'_> {
             // A response carrying the worker's cookies must never be cached.
             headers.set("cache-control", "no-store")?;
         }
-        let (_, body) = response.into_parts();
-        Ok(Response::builder()
-            .with_status(status)
-            .with_headers(headers)
-            .body(body))
+        Ok(answer)
     }
 
     /// A redirect to the origin's own URL becomes one to the worker's.

@@ -9,9 +9,13 @@ mod response;
 mod routes;
 mod services;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, worker_sys, Context, Env, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(
+    req: worker_sys::web_sys::Request,
+    env: Env,
+    _ctx: Context,
+) -> Result<worker_sys::web_sys::Response> {
     routes::handle(req, env).await
 }

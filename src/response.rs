@@ -30,6 +30,12 @@ impl From<worker::Error> for Failure {
     }
 }
 
+impl From<wasm_bindgen::JsValue> for Failure {
+    fn from(e: wasm_bindgen::JsValue) -> Self {
+        Failure::Runtime(e.into())
+    }
+}
+
 impl Failure {
     fn status(&self) -> u16 {
         match self {

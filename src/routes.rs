@@ -1,5 +1,8 @@
 //! One short function per route; the protocol lives in `lti_core`.
 
+use std::cell::OnceCell;
+use std::rc::Rc;
+
 use lti_core::assertion::{issue_assertion, AssertionConfig};
 use lti_core::cache::MemoryCache;
 use lti_core::keys::{public_jwks, signing_keys};
@@ -10,11 +13,12 @@ use lti_core::registration::find_registration;
 use lti_core::session::{load_session, start_session};
 use lti_core::Error;
 use url::Url;
+use wasm_bindgen_futures::JsFuture;
 use worker::{Env, Headers, Method, Request, Response};
 
 use crate::config::{Config, LoginStore, LOGINS, LTI_STATE, PLATFORMS};
 use crate::forward::{Forward, Origin};
-use crate::platform::{self, FetchClient, OsRng, Store, WebCrypto};
+use crate::platform::{self, FetchClient, KvNamespace, OsRng, Store, WebCrypto};
 use crate::response::{page_headers, Failure};
 use lti_core::cookies;
 
@@ -25,44 +29,80 @@ const MAX_AUTHORIZATION_BYTES: usize = 32 * 1024;
 /// Login and launch bodies are a few KB; anything far larger is not one.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-type Outcome = Result<Response, Failure>;
+/// Forwarded answers stay the runtime's own objects; the worker's pages convert.
+type Outcome = Result<web_sys::Response, Failure>;
 
 /// The runtime's ports for one request.
 pub struct Runtime {
+    isolate: Rc<Isolate>,
+    pub tool: Url,
+}
+
+/// What stays the same for an isolate's life: vars, secrets and bindings
+/// (a change to any of them deploys new isolates). Read from `env` once,
+/// since each read crosses into JavaScript several times.
+pub struct Isolate {
+    pub config: Config,
     platforms: Store,
     store: Store,
     logins: Store,
-    pub config: Config,
-    pub tool: Url,
+}
+
+impl Isolate {
+    fn from_env(env: &Env) -> Result<Self, Failure> {
+        let config = Config::from_env(env)?;
+        let store = KvNamespace::from_env(env, LTI_STATE)?;
+        Ok(Self {
+            platforms: Store::Kv(KvNamespace::from_env(env, PLATFORMS)?),
+            logins: match config.login_store {
+                LoginStore::Kv => Store::Kv(store.clone()),
+                LoginStore::DurableObject => Store::Objects(env.durable_object(LOGINS)?),
+            },
+            store: Store::Kv(store),
+            config,
+        })
+    }
+
+    fn get(env: &Env) -> Result<Rc<Self>, Failure> {
+        if let Some(isolate) = ISOLATE.with(|i| i.get().cloned()) {
+            return Ok(isolate);
+        }
+        let isolate = Rc::new(Self::from_env(env)?);
+        ISOLATE.with(|i| i.set(isolate.clone()).ok());
+        Ok(isolate)
+    }
 }
 
 thread_local! {
     // One per isolate: wasm is single-threaded, and the cache outlives requests.
     static CACHE: &'static MemoryCache = Box::leak(Box::default());
+    static ISOLATE: OnceCell<Rc<Isolate>> = const { OnceCell::new() };
 }
 
 impl Runtime {
     fn new(env: &Env, url: &Url) -> Result<Self, Failure> {
-        let tool = Url::parse(&url.origin().ascii_serialization())
-            .map_err(|e| Failure::Runtime(e.into()))?;
-        let config = Config::from_env(env)?;
+        // The origin of `url`, as a URL with the path `/` (no reparsing).
+        let mut tool = url.clone();
+        let _ = (tool.set_username(""), tool.set_password(None));
+        tool.set_path("/");
+        tool.set_query(None);
+        tool.set_fragment(None);
         Ok(Self {
-            platforms: Store::Kv(env.kv(PLATFORMS)?),
-            store: Store::Kv(env.kv(LTI_STATE)?),
-            logins: match config.login_store {
-                LoginStore::Kv => Store::Kv(env.kv(LTI_STATE)?),
-                LoginStore::DurableObject => Store::Objects(env.durable_object(LOGINS)?),
-            },
-            config,
+            isolate: Isolate::get(env)?,
             tool,
         })
     }
 
+    pub fn config(&self) -> &Config {
+        &self.isolate.config
+    }
+
     pub fn ports(&self) -> Ports<'_, Store, FetchClient, WebCrypto> {
+        let isolate = &*self.isolate;
         Ports {
-            platforms: &self.platforms,
-            store: &self.store,
-            logins: &self.logins,
+            platforms: &isolate.platforms,
+            store: &isolate.store,
+            logins: &isolate.logins,
             http: &FetchClient,
             crypto: &WebCrypto,
             rng: &OsRng,
@@ -73,16 +113,16 @@ impl Runtime {
 
     pub fn origin(&self) -> Origin<'_> {
         Origin {
-            base: &self.config.origin,
+            base: &self.config().origin,
             tool: &self.tool,
-            timeout_ms: self.config.origin_timeout_ms,
+            timeout_ms: self.config().origin_timeout_ms,
         }
     }
 
     pub fn assertion_config(&self) -> AssertionConfig {
         AssertionConfig {
             issuer: self.tool.as_str().trim_end_matches('/').to_owned(),
-            audience: self.config.audience.clone(),
+            audience: self.config().audience.clone(),
         }
     }
 
@@ -90,56 +130,88 @@ impl Runtime {
     async fn assertion(
         &self,
         ports: &Ports<'_, Store, FetchClient, WebCrypto>,
-        lti: &serde_json::Map<String, serde_json::Value>,
+        lti: &serde_json::value::RawValue,
+        sub: Option<&str>,
     ) -> Result<String, Failure> {
-        let keys = signing_keys(ports, self.config.private_key.as_deref()).await?;
+        let keys = signing_keys(ports, self.config().private_key.as_deref()).await?;
         let config = self.assertion_config();
-        Ok(issue_assertion(ports.crypto, &keys[0], &config, lti, ports.rng, ports.now).await?)
+        Ok(issue_assertion(
+            ports.crypto,
+            &keys[0],
+            &config,
+            lti,
+            sub,
+            ports.rng,
+            ports.now,
+        )
+        .await?)
     }
 }
 
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let url = req.url()?;
-    if let Err(failure) = check_header_sizes(&req) {
-        return failure.into_response("Request refused");
+/// The incoming request. The runtime's object is read directly: wrapping it in
+/// `worker::Request` would copy properties (such as `cf`) no route reads.
+pub struct Incoming {
+    raw: web_sys::Request,
+    method: Method,
+    headers: Headers,
+    /// The `Cookie` header, read once.
+    cookie: Option<String>,
+}
+
+impl Incoming {
+    async fn bytes(&self) -> worker::Result<Vec<u8>> {
+        let buffer = JsFuture::from(self.raw.array_buffer()?).await?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
     }
-    let (title, outcome) = match (req.method(), url.path()) {
+}
+
+pub async fn handle(raw: web_sys::Request, env: Env) -> worker::Result<web_sys::Response> {
+    let url = Url::parse(&raw.url())?;
+    let headers = Headers(raw.headers());
+    let req = Incoming {
+        method: raw.method().into(),
+        cookie: headers.get("cookie")?,
+        headers,
+        raw,
+    };
+    if let Err(failure) = check_header_sizes(&req) {
+        return failure.into_response("Request refused").map(Into::into);
+    }
+    let (title, outcome) = match (&req.method, url.path()) {
         (Method::Get | Method::Post, "/lti/login") => {
             ("LTI login failed", login(req, &env, &url).await)
         }
         (Method::Post, "/lti/launch") => ("LTI launch failed", launch(req, &env, &url).await),
         (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
         (_, "/lti/login" | "/lti/launch" | "/.well-known/jwks.json") => {
-            return plain(405, "method not allowed");
+            return plain(405, "method not allowed").map(Into::into);
         }
         (_, path) if path.starts_with("/lti/services/") => {
             return services(req, &env, &url)
                 .await
-                .or_else(Failure::into_json_response);
+                .or_else(|failure| failure.into_json_response().map(Into::into));
         }
-        (_, path) if path.starts_with("/lti/") => return plain(404, "no such LTI route"),
+        (_, path) if path.starts_with("/lti/") => {
+            return plain(404, "no such LTI route").map(Into::into)
+        }
         _ => ("Request failed", passthrough(req, &env, &url).await),
     };
-    outcome.or_else(|failure| failure.into_response(title))
+    outcome.or_else(|failure| failure.into_response(title).map(Into::into))
 }
 
 /// Oversized credentials are refused before any parsing work.
-fn check_header_sizes(req: &Request) -> Result<(), Failure> {
-    for (name, limit) in [
-        ("cookie", MAX_COOKIE_BYTES),
-        ("authorization", MAX_AUTHORIZATION_BYTES),
-    ] {
-        if req.headers().get(name)?.is_some_and(|v| v.len() > limit) {
-            return Err(Error::TooLarge {
-                what: if name == "cookie" {
-                    "Cookie header"
-                } else {
-                    "Authorization header"
-                },
-                limit,
-            }
-            .into());
-        }
+fn check_header_sizes(req: &Incoming) -> Result<(), Failure> {
+    let too_large = |what, limit| Err(Error::TooLarge { what, limit }.into());
+    if req
+        .cookie
+        .as_ref()
+        .is_some_and(|c| c.len() > MAX_COOKIE_BYTES)
+    {
+        return too_large("Cookie header", MAX_COOKIE_BYTES);
+    }
+    let authorization = req.headers.get("authorization")?;
+    if authorization.is_some_and(|a| a.len() > MAX_AUTHORIZATION_BYTES) {
+        return too_large("Authorization header", MAX_AUTHORIZATION_BYTES);
     }
     Ok(())
 }
@@ -151,11 +223,11 @@ fn plain(status: u16, message: &str) -> worker::Result<Response> {
 }
 
 /// The parameters of a GET query or of an urlencoded POST body.
-async fn params(req: &mut Request, url: &Url) -> Result<Vec<(String, String)>, Failure> {
-    if req.method() == Method::Get {
+async fn params(req: &Incoming, url: &Url) -> Result<Vec<(String, String)>, Failure> {
+    if req.method == Method::Get {
         return Ok(url.query_pairs().into_owned().collect());
     }
-    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let content_type = req.headers.get("content-type")?.unwrap_or_default();
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         let reason = "must be application/x-www-form-urlencoded".into();
         return Err(Error::InvalidParameter {
@@ -169,7 +241,7 @@ async fn params(req: &mut Request, url: &Url) -> Result<Vec<(String, String)>, F
         limit: MAX_FORM_BYTES,
     };
     let declared = req
-        .headers()
+        .headers
         .get("content-length")?
         .and_then(|l| l.parse::<usize>().ok());
     if declared.is_some_and(|l| l > MAX_FORM_BYTES) {
@@ -187,8 +259,8 @@ fn pairs(params: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// OIDC login initiation: redirect to the platform with `state` and `nonce`.
-async fn login(mut req: Request, env: &Env, url: &Url) -> Outcome {
-    let params = params(&mut req, url).await?;
+async fn login(req: Incoming, env: &Env, url: &Url) -> Outcome {
+    let params = params(&req, url).await?;
     let runtime = Runtime::new(env, url)?;
     let ports = runtime.ports();
     let request = LoginRequest::from_params(pairs(&params))?;
@@ -203,28 +275,36 @@ async fn login(mut req: Request, env: &Env, url: &Url) -> Outcome {
     let headers = page_headers()?;
     headers.set("location", &redirect.location)?;
     headers.append("set-cookie", &cookies::state(&redirect.state, LOGIN_TTL))?;
-    Ok(Response::empty()?.with_status(302).with_headers(headers))
+    Ok(Response::empty()?
+        .with_status(302)
+        .with_headers(headers)
+        .into())
 }
 
 /// The `redirect_uri`: verify the launch, then hand it to the origin.
-async fn launch(mut req: Request, env: &Env, url: &Url) -> Outcome {
-    let params = params(&mut req, url).await?;
+async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
+    let params = params(&req, url).await?;
     let runtime = Runtime::new(env, url)?;
     let ports = runtime.ports();
     let request = LaunchRequest::from_params(pairs(&params))?;
-    let jar = cookies::parse(req.headers().get("cookie")?.as_deref());
+    let jar = cookies::parse(req.cookie.as_deref());
     let state_cookie = cookies::has_state(&jar, &request.state);
     let launch = verify_launch(&request, state_cookie, &ports, &runtime.tool).await?;
 
-    let assertion = runtime.assertion(&ports, &launch.claims).await?;
-    let ttl = runtime.config.session_ttl;
+    let sub = launch.sub.as_deref();
+    let assertion = runtime.assertion(&ports, &launch.claims, sub).await?;
+    let ttl = runtime.config().session_ttl;
     let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
     let target = Url::parse(&launch.target_link_uri).map_err(|e| Failure::Runtime(e.into()))?;
     let origin = runtime.origin();
     let forward = Forward {
         url: origin.url_for(&target),
         method: Method::Get,
-        headers: origin.headers(&launch_headers(req.headers())?, &jar, Some(&assertion))?,
+        headers: origin.add_worker_headers(
+            launch_headers(&req.headers)?,
+            &jar,
+            Some(&assertion),
+        )?,
         body: None,
     };
     let set_cookies = [
@@ -245,43 +325,53 @@ fn launch_headers(client: &Headers) -> worker::Result<Headers> {
     Ok(headers)
 }
 
-async fn services(req: Request, env: &Env, url: &Url) -> Outcome {
+async fn services(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
-    crate::services::handle(req, &runtime, url).await
+    let req = Request::from(req.raw);
+    Ok(crate::services::handle(req, &runtime, url).await?.into())
 }
 
 /// The worker's public keys, for platforms and origins.
 async fn jwks(env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
-    let keys = signing_keys(&runtime.ports(), runtime.config.private_key.as_deref()).await?;
+    let keys = signing_keys(&runtime.ports(), runtime.config().private_key.as_deref()).await?;
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set("cache-control", "public, max-age=300")?;
     headers.set("access-control-allow-origin", "*")?;
     headers.set("x-content-type-options", "nosniff")?;
-    Ok(Response::from_json(&public_jwks(&keys))?.with_headers(headers))
+    Ok(Response::from_json(&public_jwks(&keys))?
+        .with_headers(headers)
+        .into())
 }
 
 /// Everything else goes to the origin: with a fresh assertion when the
 /// browser holds a live session, bare otherwise.
-async fn passthrough(req: Request, env: &Env, url: &Url) -> Outcome {
+async fn passthrough(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
     let ports = runtime.ports();
-    let jar = cookies::parse(req.headers().get("cookie")?.as_deref());
+    let jar = cookies::parse(req.cookie.as_deref());
     let session = match cookies::session_id(&jar) {
         Some(id) => load_session(ports.store, id, ports.now).await?,
         None => None,
     };
     let assertion = match &session {
-        Some(session) => Some(runtime.assertion(&ports, &session.lti).await?),
+        Some(session) => {
+            let sub = session.sub();
+            Some(
+                runtime
+                    .assertion(&ports, &session.lti, sub.as_deref())
+                    .await?,
+            )
+        }
         None => None,
     };
     let origin = runtime.origin();
     let forward = Forward {
         url: origin.url_for(url),
-        method: req.method(),
-        headers: origin.headers(req.headers(), &jar, assertion.as_deref())?,
-        body: req.inner().body().map(Into::into),
+        headers: origin.headers(&req.headers, &jar, assertion.as_deref())?,
+        method: req.method,
+        body: req.raw.body().map(Into::into),
     };
     origin.send(forward, &[]).await
 }

@@ -15,6 +15,15 @@ pub struct WebCrypto;
 
 thread_local! {
     static IMPORTED: RefCell<HashMap<Vec<u8>, CryptoKey>> = RefCell::new(HashMap::new());
+    // Built once: every call crossing into JS costs more than the work it does.
+    static SUBTLE: Result<SubtleCrypto, JsValue> = js_sys::global()
+        .unchecked_into::<WorkerGlobalScope>()
+        .crypto()
+        .map(|c| c.subtle());
+    static RS256: Object = object(&[
+        ("name", "RSASSA-PKCS1-v1_5".into()),
+        ("hash", "SHA-256".into()),
+    ]);
 }
 
 fn err(e: JsValue) -> CryptoError {
@@ -22,8 +31,7 @@ fn err(e: JsValue) -> CryptoError {
 }
 
 fn subtle() -> Result<SubtleCrypto, CryptoError> {
-    let global: WorkerGlobalScope = js_sys::global().unchecked_into();
-    Ok(global.crypto().map_err(err)?.subtle())
+    SUBTLE.with(|s| s.clone().map_err(err))
 }
 
 fn object(fields: &[(&str, JsValue)]) -> Object {
@@ -35,10 +43,7 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
 }
 
 fn algorithm() -> Object {
-    object(&[
-        ("name", "RSASSA-PKCS1-v1_5".into()),
-        ("hash", "SHA-256".into()),
-    ])
+    RS256.with(Object::clone)
 }
 
 fn usages(names: &[&str]) -> Array {

@@ -1,11 +1,65 @@
+use js_sys::{Array, Object, Promise, Reflect};
 use lti_core::ports::{get_then_delete, KeyValue, StorageError};
-use worker::kv::KvStore;
-use worker::{Method, ObjectNamespace, Request, RequestInit};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use worker::{Env, Method, ObjectNamespace, Request, RequestInit};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A Workers KV namespace, called directly: one call into JavaScript per
+    /// operation, where `worker::kv` makes several.
+    #[derive(Clone)]
+    pub type KvNamespace;
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &KvNamespace, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn put(this: &KvNamespace, key: &str, value: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = put)]
+    fn put_with(
+        this: &KvNamespace,
+        key: &str,
+        value: &str,
+        options: &Object,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn delete(this: &KvNamespace, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn list(this: &KvNamespace, options: &Object) -> Result<Promise, JsValue>;
+}
+
+impl KvNamespace {
+    /// The KV binding called `name`.
+    pub fn from_env(env: &Env, name: &str) -> worker::Result<Self> {
+        let binding = Reflect::get(env, &name.into())?;
+        if !binding.is_object() {
+            return Err(format!("KV binding `{name}` is missing").into());
+        }
+        Ok(binding.unchecked_into())
+    }
+}
+
+async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, StorageError> {
+    let promise = promise.map_err(js_err)?;
+    JsFuture::from(promise).await.map_err(js_err)
+}
+
+fn js_err(e: JsValue) -> StorageError {
+    StorageError(worker::Error::from(e).to_string())
+}
+
+/// `{name: value, ...}`.
+fn object(fields: &[(&str, JsValue)]) -> Result<Object, StorageError> {
+    let object = Object::new();
+    for (name, value) in fields {
+        Reflect::set(&object, &(*name).into(), value).map_err(js_err)?;
+    }
+    Ok(object)
+}
 
 /// Where the worker keeps its entries.
 pub enum Store {
     /// Workers KV. Expirations under 60 s are raised to 60 s, KV's minimum.
-    Kv(KvStore),
+    Kv(KvNamespace),
     /// One Durable Object per key (`LoginState`), for entries that must be
     /// taken exactly once: logins.
     Objects(ObjectNamespace),
@@ -18,23 +72,26 @@ fn err(e: impl std::fmt::Display) -> StorageError {
 impl KeyValue for Store {
     async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
         match self {
-            Store::Kv(kv) => kv.get(key).text().await.map_err(err),
-            Store::Objects(objects) => object(objects, key, Method::Get, None).await,
+            Store::Kv(kv) => Ok(settle(kv.get(key)).await?.as_string()),
+            Store::Objects(objects) => call_object(objects, key, Method::Get, None).await,
         }
     }
 
     async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError> {
         match self {
             Store::Kv(kv) => {
-                let mut put = kv.put(key, value).map_err(err)?;
-                if let Some(ttl) = ttl {
-                    put = put.expiration_ttl(ttl.max(60));
-                }
-                put.execute().await.map_err(err)
+                let put = match ttl {
+                    Some(ttl) => {
+                        let options = object(&[("expirationTtl", (ttl.max(60) as f64).into())])?;
+                        kv.put_with(key, value, &options)
+                    }
+                    None => kv.put(key, value),
+                };
+                settle(put).await.map(drop)
             }
             Store::Objects(objects) => {
                 let body = serde_json::json!({ "value": value, "ttl": ttl }).to_string();
-                object(objects, key, Method::Put, Some(body))
+                call_object(objects, key, Method::Put, Some(body))
                     .await
                     .map(drop)
             }
@@ -43,15 +100,17 @@ impl KeyValue for Store {
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match self {
-            Store::Kv(kv) => kv.delete(key).await.map_err(err),
-            Store::Objects(objects) => object(objects, key, Method::Delete, None).await.map(drop),
+            Store::Kv(kv) => settle(kv.delete(key)).await.map(drop),
+            Store::Objects(objects) => call_object(objects, key, Method::Delete, None)
+                .await
+                .map(drop),
         }
     }
 
     async fn take(&self, key: &str) -> Result<Option<String>, StorageError> {
         match self {
             // One request to the key's object, which reads and deletes in one turn.
-            Store::Objects(objects) => object(objects, key, Method::Post, None).await,
+            Store::Objects(objects) => call_object(objects, key, Method::Post, None).await,
             Store::Kv(_) => get_then_delete(self, key).await,
         }
     }
@@ -59,9 +118,16 @@ impl KeyValue for Store {
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
         match self {
             Store::Kv(kv) => {
-                let list = kv.list().prefix(prefix.to_owned()).limit(limit as u64);
-                let response = list.execute().await.map_err(err)?;
-                Ok(response.keys.into_iter().map(|k| k.name).collect())
+                let options =
+                    object(&[("prefix", prefix.into()), ("limit", (limit as f64).into())])?;
+                let listed = settle(kv.list(&options)).await?;
+                let keys: Array = Reflect::get(&listed, &"keys".into())
+                    .map_err(js_err)?
+                    .unchecked_into();
+                Ok(keys
+                    .iter()
+                    .filter_map(|k| Reflect::get(&k, &"name".into()).ok()?.as_string())
+                    .collect())
             }
             Store::Objects(_) => Err(StorageError("Durable Objects are not listed".into())),
         }
@@ -70,7 +136,7 @@ impl KeyValue for Store {
 
 /// One request to the object named `key`: GET reads, PUT writes, DELETE
 /// deletes, POST takes. `None` when it holds nothing.
-async fn object(
+async fn call_object(
     namespace: &ObjectNamespace,
     key: &str,
     method: Method,

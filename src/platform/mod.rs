@@ -6,7 +6,7 @@ mod kv;
 
 pub use crypto::WebCrypto;
 pub use http::{timeout, FetchClient};
-pub use kv::Store;
+pub use kv::{KvNamespace, Store};
 
 use lti_core::ports::Rng;
 
