@@ -20,6 +20,13 @@
 //   BENCH_ROUNDS=5                 rounds over ours/theirs/floor (rotating order); every
 //                                  figure reported is the median over the rounds
 //   BENCH_HARD_LIMIT_SECONDS=900   the whole run stops by itself after this
+//   BENCH_BASELINE=<dir>           compare against another build of ours (index.js and
+//                                  index_bg.wasm in <dir>) instead of the jose worker:
+//                                  the same run, so the ratio shows what a change is worth
+//   BENCH_PROFILE=<dir>            write a V8 CPU profile of each LTI worker's launch c8
+//                                  phase to <dir>/<worker>.cpuprofile (the inspector
+//                                  slows some calls, queueMicrotask most: read shares
+//                                  of the wasm's own time, not absolute figures)
 
 import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
@@ -32,6 +39,7 @@ import zlib from "node:zlib";
 
 import { Miniflare } from "miniflare";
 import { createLocalJWKSet, jwtVerify } from "jose";
+import WebSocket from "ws";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -54,6 +62,9 @@ const HELLO_C1 = 1000;
 const HELLO_C8 = 4000;
 // Hard stop: whatever happens, the run ends by itself.
 const HARD_LIMIT_MS = envInt("BENCH_HARD_LIMIT_SECONDS", 900) * 1000;
+const BASELINE = process.env.BENCH_BASELINE;
+const PROFILE = process.env.BENCH_PROFILE;
+const THEIRS = BASELINE ? `baseline (${BASELINE})` : "theirs (JS + jose)";
 
 const COMPAT_DATE = "2026-04-01";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -335,11 +346,11 @@ async function doLaunch(target, login) {
 const ORIGIN_BODY = "origin ok";
 
 // ---------------------------------------------------------------- workers
-function snapshotBuild(dir) {
-  const src = path.join(ROOT, "build");
+function snapshotBuild(dir, src = path.join(ROOT, "build")) {
   for (const f of ["index.js", "index_bg.wasm"]) fs.copyFileSync(path.join(src, f), path.join(dir, f));
   const wasm = fs.readFileSync(path.join(dir, "index_bg.wasm"));
   return {
+    dir,
     bytes: wasm.length,
     gzip: zlib.gzipSync(wasm, { level: 9 }).length,
     sha256: crypto.createHash("sha256").update(wasm).digest("hex").slice(0, 12),
@@ -396,6 +407,7 @@ async function startWorker(name, modules, bindings, kv, kvRoot) {
     // this machine, which would measure the simulator instead of the workers.
     ...(kv ? { kvPersist: path.join(kvRoot, name) } : {}),
     bindings,
+    ...(PROFILE && kv ? { inspectorPort: await freePort() } : {}),
   });
   cleanups.push(() => mf.dispose());
   const url = await mf.ready;
@@ -463,9 +475,11 @@ async function benchLti(target, world, fresh) {
     ["launch c1", c1, 1],
     ["launch c8", c8, 8],
   ]) {
+    const profile = PROFILE && fresh && conc === 8 ? await startProfile(target) : null;
     cpu0 = cpuProbe(target.pid);
     const r = await drive(items, conc, PHASE_MS, (l) => doLaunch(target, l));
     Object.assign(r, cpuDelta(cpu0, target.pid), { concurrency: conc });
+    if (profile) await profile.stop();
     results[label] = r;
     log(`${target.name} ${label}: ${r.ok}/${r.attempted} ok, ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms`);
   }
@@ -484,6 +498,37 @@ async function benchLti(target, world, fresh) {
   }
   results.jwksFetches = { warmUp: jwksWarm - jwksBefore, timed: world.jwksHits() - jwksWarm };
   return results;
+}
+
+/** Starts the V8 sampling profiler of `target` (Chrome DevTools protocol). */
+async function startProfile(target) {
+  const url = await target.mf.getInspectorURL();
+  const ws = new WebSocket(new URL(`/core:user:${target.name}`, url).href);
+  await new Promise((resolve, reject) => ws.on("open", resolve).on("error", reject));
+  const pending = new Map();
+  ws.on("message", (data) => {
+    const { id, result, error } = JSON.parse(data);
+    pending.get(id)?.(error ? Promise.reject(new Error(error.message)) : result);
+    pending.delete(id);
+  });
+  let next = 0;
+  const call = (method, params = {}) =>
+    new Promise((resolve) => {
+      pending.set(++next, resolve);
+      ws.send(JSON.stringify({ id: next, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 100 });
+  await call("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await call("Profiler.stop");
+      fs.mkdirSync(PROFILE, { recursive: true });
+      fs.writeFileSync(path.join(PROFILE, `${target.name}.cpuprofile`), JSON.stringify(profile));
+      ws.close();
+      log(`${target.name}: CPU profile in ${PROFILE}/${target.name}.cpuprofile`);
+    },
+  };
 }
 
 async function benchHello(target) {
@@ -690,7 +735,7 @@ function report(meta, res, hello, wrangler) {
   L.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
   const rows = [
     ["ours (Rust/wasm)", ours, ["login", "launch c1", "launch c8", "pass-through c8"]],
-    ["theirs (JS + jose)", theirs, ["login", "launch c1", "launch c8"]],
+    [THEIRS, theirs, ["login", "launch c1", "launch c8"]],
     ["floor (I/O only)", floor, ["login", "launch c1", "launch c8", "pass-through c8"]],
     ["hello (trivial fetch)", { "hello c1": summarize([hello["hello c1"]]), "hello c8": summarize([hello["hello c8"]]) }, ["hello c1", "hello c8"]],
   ];
@@ -703,7 +748,8 @@ function report(meta, res, hello, wrangler) {
   const ratio = (a, b) => (b ? a / b : NaN);
   const cpu = (r) => r.workerMs;
   const above = (r, phase) => cpu(r[phase]) - cpu(floor[phase]);
-  L.push("| ours / theirs | concurrency 1 | concurrency 8 |");
+  if (BASELINE) L.push(`"theirs" below is the baseline build in ${BASELINE}, not the jose worker.`, "");
+  L.push(`| ours / ${BASELINE ? "baseline" : "theirs"} | concurrency 1 | concurrency 8 |`);
   L.push("|---|---:|---:|");
   L.push(
     `| launches/s | ${f2(ratio(ours["launch c1"].rate, theirs["launch c1"].rate))} | ${f2(ratio(ours["launch c8"].rate, theirs["launch c8"].rate))} |`,
@@ -830,9 +876,15 @@ async function main() {
     true,
     kvRoot,
   );
+  const baseline = BASELINE && snapshotBuild(fs.mkdtempSync(path.join(dir, "baseline-")), BASELINE);
   const theirsTarget = await startWorker(
     "theirs",
-    [{ type: "ESModule", path: js.path, contents: read(js.path) }],
+    baseline
+      ? [
+          { type: "ESModule", path: path.join(baseline.dir, "index.js"), contents: read(path.join(baseline.dir, "index.js")) },
+          { type: "CompiledWasm", path: path.join(baseline.dir, "index_bg.wasm"), contents: read(path.join(baseline.dir, "index_bg.wasm")) },
+        ]
+      : [{ type: "ESModule", path: js.path, contents: read(js.path) }],
     bindings,
     true,
     kvRoot,
