@@ -32,6 +32,16 @@ impl Caller {
     }
 }
 
+/// Every service path, for telling a wrong method (405) from no such service (404).
+const ROUTES: [&str; 6] = [
+    "/lti/services/scores",
+    "/lti/services/lineitems",
+    "/lti/services/results",
+    "/lti/services/members",
+    "/lti/services/deep-linking",
+    "/lti/services/token",
+];
+
 pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Response, Failure> {
     let caller = authorize(&req, runtime).await?;
     let ports = runtime.ports();
@@ -79,12 +89,17 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
             (200, json!(response))
         }
         (Method::Post, "/lti/services/token") => (200, service_token(runtime, &caller).await?),
-        _ => {
-            return Err(Error::InvalidParameter {
-                name: "route",
-                reason: "no such service".into(),
-            }
-            .into())
+        (_, path) => {
+            let (status, error, message) = match ROUTES.contains(&path) {
+                true => (
+                    405,
+                    "method_not_allowed",
+                    "method not allowed for this service",
+                ),
+                false => (404, "not_found", "no such service"),
+            };
+            let body = json!({ "error": error, "message": message });
+            return Ok(crate::response::json(status, &body)?);
         }
     };
     Ok(crate::response::json(status, &body)?)

@@ -96,7 +96,18 @@ impl<K: KeyValue> KeyValue for Cached<'_, K> {
         self.inner.delete(key).await
     }
 
+    /// Listings that found something are kept too: a login without
+    /// `client_id` costs no KV list on a warm isolate.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
-        self.inner.list(prefix, limit).await
+        let key = format!("list:{limit}:{prefix}");
+        if let Some(keys) = self.cache.get::<Vec<String>>(&key, self.now) {
+            return Ok(keys.as_ref().clone());
+        }
+        let keys = self.inner.list(prefix, limit).await?;
+        if !keys.is_empty() {
+            let until = self.now + self.ttl;
+            self.cache.insert(&key, Rc::new(keys.clone()), until);
+        }
+        Ok(keys)
     }
 }

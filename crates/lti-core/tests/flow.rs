@@ -81,6 +81,17 @@ fn login_redirects_with_every_parameter() {
 }
 
 #[test]
+fn logins_without_client_id_list_the_registrations_once_per_isolate() {
+    let world = World::new();
+    let ports = world.ports();
+    for _ in 0..3 {
+        let reg = block_on(find_registration(&ports.cached_platforms(), ISSUER, None)).unwrap();
+        assert_eq!(reg.client_id, CLIENT_ID);
+    }
+    assert_eq!(world.platforms.reads.get(), 2, "one list and one get, then memory");
+}
+
+#[test]
 fn login_rejects_missing_parameters_and_foreign_targets() {
     let err = LoginRequest::from_params([("iss", ISSUER), ("login_hint", "u")]).unwrap_err();
     assert!(matches!(err, Error::MissingParameter("target_link_uri")));

@@ -40,6 +40,10 @@ pub const TESTS: &[(&str, Test)] = &[
     ),
     ("services::bad_bearers_are_refused", bad_bearers_are_refused),
     (
+        "services::unknown_routes_and_methods_get_404_and_405",
+        unknown_routes_and_methods_get_404_and_405,
+    ),
+    (
         "services::ungranted_scopes_and_lineitems_are_refused",
         ungranted_scopes_and_lineitems_are_refused,
     ),
@@ -383,6 +387,20 @@ fn bad_bearers_are_refused(stack: &Stack) {
     }
     let reply = Browser::default().request("GET", &stack.url("/lti/services/members"), &[], None);
     assert_eq!(reply.status, 401, "no Authorization header");
+}
+
+fn unknown_routes_and_methods_get_404_and_405(stack: &Stack) {
+    let bearer = assertion(stack, "svc-routes");
+    let before = stack.platform.service_requests("a").len();
+    let (reply, body) = call(stack, "GET", "/lti/services/nope", &bearer, None);
+    assert_eq!((reply.status, &body["error"]), (404, &json!("not_found")));
+    let (reply, body) = call(stack, "DELETE", "/lti/services/scores", &bearer, None);
+    assert_eq!(
+        (reply.status, &body["error"]),
+        (405, &json!("method_not_allowed"))
+    );
+    let after = stack.platform.service_requests("a").len();
+    assert_eq!(after, before, "nothing reached the platform");
 }
 
 fn ungranted_scopes_and_lineitems_are_refused(stack: &Stack) {

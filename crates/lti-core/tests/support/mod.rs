@@ -66,6 +66,7 @@ impl KeyValue for MemoryKv {
     }
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
         self.check()?;
+        self.reads.set(self.reads.get() + 1);
         let entries = self.entries.borrow();
         Ok(entries
             .keys()
