@@ -88,7 +88,11 @@ fn logins_without_client_id_list_the_registrations_once_per_isolate() {
         let reg = block_on(find_registration(&ports.cached_platforms(), ISSUER, None)).unwrap();
         assert_eq!(reg.client_id, CLIENT_ID);
     }
-    assert_eq!(world.platforms.reads.get(), 2, "one list and one get, then memory");
+    assert_eq!(
+        world.platforms.reads.get(),
+        2,
+        "one list and one get, then memory"
+    );
 }
 
 #[test]
