@@ -23,6 +23,8 @@
 //   BENCH_BASELINE=<dir>           compare against another build of ours (index.js and
 //                                  index_bg.wasm in <dir>) instead of the jose worker:
 //                                  the same run, so the ratio shows what a change is worth
+//   BENCH_ASSERTION_ALG=ES256      give both LTI workers a P-256 key beside the RSA one,
+//                                  so both sign their assertions ES256 (default RS256)
 //   BENCH_PROFILE=<dir>            write a V8 CPU profile of each LTI worker's launch c8
 //                                  phase to <dir>/<worker>.cpuprofile (the inspector
 //                                  slows some calls, queueMicrotask most: read shares
@@ -65,6 +67,7 @@ const HARD_LIMIT_MS = envInt("BENCH_HARD_LIMIT_SECONDS", 900) * 1000;
 const BASELINE = process.env.BENCH_BASELINE;
 const PROFILE = process.env.BENCH_PROFILE;
 const THEIRS = BASELINE ? `baseline (${BASELINE})` : "theirs (JS + jose)";
+const ASSERTION_ALG = process.env.BENCH_ASSERTION_ALG === "ES256" ? "ES256" : "RS256";
 
 const COMPAT_DATE = "2026-04-01";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -719,7 +722,8 @@ function report(meta, res, hello, wrangler) {
   L.push(
     `Ours: build/index_bg.wasm ${(meta.build.bytes / 1024).toFixed(0)} KiB, **${(meta.build.gzip / 1024).toFixed(0)} KiB gzip** ` +
       `(sha256 ${meta.build.sha256}…, built ${meta.build.mtime}, tree ${meta.git}); theirs: bundled worker.mjs + jose ` +
-      `${(meta.js.bytes / 1024).toFixed(0)} KiB, ${(meta.js.gzip / 1024).toFixed(0)} KiB gzip.`,
+      `${(meta.js.bytes / 1024).toFixed(0)} KiB, ${(meta.js.gzip / 1024).toFixed(0)} KiB gzip. ` +
+      `Both sign their assertions ${ASSERTION_ALG}.`,
   );
   L.push("");
   L.push(
@@ -784,7 +788,7 @@ function report(meta, res, hello, wrangler) {
   L.push(
     `Checks: every launch counted as ok answered 200 with the origin's body and an \`lti_session\` cookie; the origin saw an \`Lti-Jwt-Assertion\` on every launch ` +
       `(${meta.originHits.ours} for ours, ${meta.originHits.theirs} for theirs, warm-ups included); the last assertion of each worker verified with jose against ` +
-      `the tool key (RS256, iss, aud, exp − iat ≤ 300, lti.nonce): ours ${meta.verified.ours}, theirs ${meta.verified.theirs}. ` +
+      `the tool key (${ASSERTION_ALG}, iss, aud, exp − iat ≤ 300, lti.nonce): ours ${meta.verified.ours}, theirs ${meta.verified.theirs}. ` +
       `Platform JWKS fetches per round (warm-up + timed): ours ${jw(ours)}; theirs ${jw(theirs)}.`,
   );
   const fails = [
@@ -845,13 +849,18 @@ async function main() {
   });
   const originUrl = `http://127.0.0.1:${originPort}`;
 
-  const tool = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const toolPem = tool.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-  const toolJwk = { ...tool.publicKey.export({ format: "jwk" }), alg: "RS256" };
-  toolJwk.kid = crypto
-    .createHash("sha256")
-    .update(JSON.stringify({ e: toolJwk.e, kty: "RSA", n: toolJwk.n }))
-    .digest("base64url");
+  // The tools' keys: RSA, and with BENCH_ASSERTION_ALG=ES256 a P-256 key first,
+  // which then signs both workers' assertions.
+  const toolKey = (type, options, alg, members) => {
+    const pair = crypto.generateKeyPairSync(type, options);
+    const jwk = { ...pair.publicKey.export({ format: "jwk" }), alg };
+    const canonical = Object.fromEntries(members.map((m) => [m, jwk[m]]));
+    jwk.kid = crypto.createHash("sha256").update(JSON.stringify(canonical)).digest("base64url");
+    return { pem: pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString(), jwk };
+  };
+  const toolKeys = [toolKey("rsa", { modulusLength: 2048 }, "RS256", ["e", "kty", "n"])];
+  if (ASSERTION_ALG === "ES256") toolKeys.unshift(toolKey("ec", { namedCurve: "P-256" }, "ES256", ["crv", "kty", "x", "y"]));
+  const toolPem = toolKeys.map((k) => k.pem).join("");
 
   const regKey = `${issuer}#${CLIENT_ID}`;
   const regJson = JSON.stringify({
@@ -950,8 +959,8 @@ async function main() {
     ["theirs", theirsTarget],
   ]) {
     try {
-      const { payload } = await jwtVerify(lastAssertion[who], createLocalJWKSet({ keys: [toolJwk] }), {
-        algorithms: ["RS256"],
+      const { payload } = await jwtVerify(lastAssertion[who], createLocalJWKSet({ keys: toolKeys.map((k) => k.jwk) }), {
+        algorithms: [ASSERTION_ALG],
         issuer: t.origin,
         audience: originUrl,
       });

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use lti_core::assertion::{issue_assertion, AssertionConfig};
 use lti_core::cache::MemoryCache;
-use lti_core::keys::{public_jwks, signing_keys};
+use lti_core::keys::{origin_key, public_jwks, signing_keys};
 use lti_core::launch::{verify_launch, LaunchRequest};
 use lti_core::login::{initiate_login, save_login, LoginRequest, LOGIN_TTL};
 use lti_core::ports::Ports;
@@ -137,7 +137,7 @@ impl Runtime {
         let config = self.assertion_config();
         Ok(issue_assertion(
             ports.crypto,
-            &keys[0],
+            origin_key(&keys),
             &config,
             lti,
             sub,

@@ -2,7 +2,7 @@
 //! server with `Authorization: Bearer <assertion or service token>`.
 
 use lti_core::assertion::{issue_service_token, verify_assertion, AssertionClaims};
-use lti_core::keys::{signing_keys, SigningKey};
+use lti_core::keys::{origin_key, platform_key, signing_keys, SigningKey};
 use lti_core::registration::{load_registration, PlatformRegistration};
 use lti_core::services::{ags, deep_linking, nrps, parse_payload, Grant, MAX_PAYLOAD_BYTES};
 use lti_core::Error;
@@ -27,8 +27,9 @@ impl Caller {
         }
     }
 
+    /// The key platforms verify: RSA, as LTI requires.
     fn key(&self) -> &SigningKey {
-        &self.keys[0]
+        platform_key(&self.keys)
     }
 }
 
@@ -164,7 +165,7 @@ async fn service_token(runtime: &Runtime, caller: &Caller) -> Result<Value, Fail
     let ttl = runtime.config().service_token_ttl;
     let (token, expires_at) = issue_service_token(
         ports.crypto,
-        caller.key(),
+        origin_key(&caller.keys),
         &config,
         subset,
         ports.rng,

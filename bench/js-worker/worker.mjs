@@ -94,9 +94,15 @@ function platformKeys(reg) {
 
 function signingKey(env) {
   signing ??= (async () => {
-    const key = await importPKCS8(env.LTI_PRIVATE_KEY, "RS256", { extractable: true });
-    const kid = await calculateJwkThumbprint(await exportJWK(key));
-    return { key, kid };
+    // As ours: the first P-256 key signs assertions (ES256), else the RSA key (RS256).
+    const pems = env.LTI_PRIVATE_KEY.match(/-----BEGIN PRIVATE KEY-----[^-]+-----END PRIVATE KEY-----/g);
+    for (const alg of ["ES256", "RS256"]) {
+      for (const pem of pems) {
+        const key = await importPKCS8(pem, alg, { extractable: true }).catch(() => null);
+        if (key) return { key, alg, kid: await calculateJwkThumbprint(await exportJWK(key)) };
+      }
+    }
+    throw new Error("no usable key in LTI_PRIVATE_KEY");
   })().catch((e) => {
     signing = undefined;
     throw e;
@@ -249,12 +255,12 @@ async function launch(request, env, url) {
   const target = new URL(checkClaims(claims, reg, login.nonce, login.target_link_uri, tool));
 
   // The assertion for the origin.
-  const { key: signKey, kid } = await signingKey(env);
+  const { key: signKey, alg, kid } = await signingKey(env);
   const origin = new URL(env.ORIGIN_URL);
   const audience = env.ASSERTION_AUDIENCE || origin.href.replace(/\/$/, "");
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({ lti: claims, ...(claims.sub ? { sub: claims.sub } : {}) })
-    .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+    .setProtectedHeader({ alg, kid, typ: "JWT" })
     .setIssuer(url.origin)
     .setAudience(audience)
     .setIssuedAt(now)

@@ -1,12 +1,14 @@
-//! RS256 with WebCrypto, which workerd runs natively: far cheaper than RSA in
-//! wasm. Imported keys are kept per isolate, so each is imported once.
+//! RS256 and ES256 with WebCrypto, which workerd runs natively: far cheaper
+//! than either in wasm. Imported keys are kept per isolate, so each is
+//! imported once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use lti_core::jwks::RsaPublicJwk;
-use lti_core::ports::{Crypto, CryptoError, PrivateKey};
+use lti_core::keys::PublicJwk;
+use lti_core::ports::{Alg, Crypto, CryptoError, PrivateKey};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
@@ -24,6 +26,8 @@ thread_local! {
         ("name", "RSASSA-PKCS1-v1_5".into()),
         ("hash", "SHA-256".into()),
     ]);
+    static P256: Object = object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())]);
+    static ES256: Object = object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]);
 }
 
 fn err(e: JsValue) -> CryptoError {
@@ -42,8 +46,20 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
     object
 }
 
-fn algorithm() -> Object {
-    RS256.with(Object::clone)
+/// The parameters to import a key for `alg`.
+fn key_algorithm(alg: Alg) -> Object {
+    match alg {
+        Alg::Rs256 => RS256.with(Object::clone),
+        Alg::Es256 => P256.with(Object::clone),
+    }
+}
+
+/// The parameters to sign or verify with `alg`.
+fn algorithm(alg: Alg) -> Object {
+    match alg {
+        Alg::Rs256 => RS256.with(Object::clone),
+        Alg::Es256 => ES256.with(Object::clone),
+    }
 }
 
 fn usages(names: &[&str]) -> Array {
@@ -73,16 +89,49 @@ async fn imported(
     Ok(key)
 }
 
-async fn import_pkcs8(der: &[u8], extractable: bool) -> Result<JsValue, CryptoError> {
+async fn import_pkcs8(der: &[u8], alg: Alg, extractable: bool) -> Result<JsValue, CryptoError> {
     let data: Object = Uint8Array::from(der).into();
     let promise = subtle()?.import_key_with_object(
         "pkcs8",
         &data,
-        &algorithm(),
+        &key_algorithm(alg),
         extractable,
         &usages(&["sign"]),
     );
     call(promise).await
+}
+
+/// A public key as a JWK object, imported for verification.
+async fn import_jwk(fields: &[(&str, JsValue)], alg: Alg) -> Result<JsValue, CryptoError> {
+    let promise = subtle()?.import_key_with_object(
+        "jwk",
+        &object(fields),
+        &key_algorithm(alg),
+        false,
+        &usages(&["verify"]),
+    );
+    call(promise).await
+}
+
+async fn verify(
+    alg: Alg,
+    key: &CryptoKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, CryptoError> {
+    let promise = subtle()?.verify_with_object_and_u8_array_and_u8_array(
+        &algorithm(alg),
+        key,
+        signature,
+        message,
+    );
+    Ok(call(promise).await?.as_bool().unwrap_or(false))
+}
+
+/// The exported JWK of `key` imported for `alg`, as members by name.
+async fn exported(key: &PrivateKey, alg: Alg) -> Result<JsValue, CryptoError> {
+    let private: CryptoKey = import_pkcs8(&key.0, alg, true).await?.unchecked_into();
+    call(subtle()?.export_key("jwk", &private)).await
 }
 
 impl Crypto for WebCrypto {
@@ -93,34 +142,44 @@ impl Crypto for WebCrypto {
         signature: &[u8],
     ) -> Result<bool, CryptoError> {
         let cache_key = format!("{}.{}", key.n, key.e).into_bytes();
-        let key = imported(cache_key, async {
-            let jwk = object(&[
-                ("kty", "RSA".into()),
-                ("n", key.n.as_str().into()),
-                ("e", key.e.as_str().into()),
-            ]);
-            call(subtle()?.import_key_with_object(
-                "jwk",
-                &jwk,
-                &algorithm(),
-                false,
-                &usages(&["verify"]),
-            ))
-            .await
-        })
-        .await?;
-        let promise = subtle()?.verify_with_object_and_u8_array_and_u8_array(
-            &algorithm(),
-            &key,
-            signature,
-            message,
-        );
-        Ok(call(promise).await?.as_bool().unwrap_or(false))
+        let fields = [
+            ("kty", "RSA".into()),
+            ("n", key.n.as_str().into()),
+            ("e", key.e.as_str().into()),
+        ];
+        let key = imported(cache_key, import_jwk(&fields, Alg::Rs256)).await?;
+        verify(Alg::Rs256, &key, message, signature).await
     }
 
-    async fn sign_rs256(&self, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let key = imported(key.0.clone(), import_pkcs8(&key.0, false)).await?;
-        let promise = subtle()?.sign_with_object_and_u8_array(&algorithm(), &key, message);
+    async fn verify_es256(
+        &self,
+        key: &PublicJwk,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, CryptoError> {
+        let (x, y) = (
+            key.x.as_deref().unwrap_or(""),
+            key.y.as_deref().unwrap_or(""),
+        );
+        let fields = [
+            ("kty", "EC".into()),
+            ("crv", "P-256".into()),
+            ("x", x.into()),
+            ("y", y.into()),
+        ];
+        let cache_key = format!("{x}.{y}").into_bytes();
+        let key = imported(cache_key, import_jwk(&fields, Alg::Es256)).await?;
+        verify(Alg::Es256, &key, message, signature).await
+    }
+
+    async fn sign(
+        &self,
+        alg: Alg,
+        key: &PrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let key = imported(key.0.clone(), import_pkcs8(&key.0, alg, false)).await?;
+        let promise = subtle()?.sign_with_object_and_u8_array(&algorithm(alg), &key, message);
         Ok(Uint8Array::new(&call(promise).await?).to_vec())
     }
 
@@ -141,22 +200,21 @@ impl Crypto for WebCrypto {
         Ok(PrivateKey(Uint8Array::new(&der).to_vec()))
     }
 
-    async fn public_jwk(&self, key: &PrivateKey) -> Result<RsaPublicJwk, CryptoError> {
-        let private: CryptoKey = import_pkcs8(&key.0, true).await?.unchecked_into();
-        let jwk = call(subtle()?.export_key("jwk", &private)).await?;
+    async fn public_jwk(&self, key: &PrivateKey) -> Result<PublicJwk, CryptoError> {
+        // A PKCS#8 key says what it is: try RSA, then P-256.
+        let (alg, jwk) = match exported(key, Alg::Rs256).await {
+            Ok(jwk) => (Alg::Rs256, jwk),
+            Err(_) => (Alg::Es256, exported(key, Alg::Es256).await?),
+        };
         let field = |name: &str| {
             Reflect::get(&jwk, &name.into())
                 .ok()
                 .and_then(|v| v.as_string())
                 .ok_or_else(|| CryptoError(format!("exported JWK has no {name}")))
         };
-        Ok(RsaPublicJwk {
-            kty: "RSA".into(),
-            n: field("n")?,
-            e: field("e")?,
-            kid: None,
-            alg: None,
-            use_: None,
+        Ok(match alg {
+            Alg::Rs256 => PublicJwk::rsa(field("n")?, field("e")?),
+            Alg::Es256 => PublicJwk::p256(field("x")?, field("y")?),
         })
     }
 }

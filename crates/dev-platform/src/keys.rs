@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwt_compact::alg::{Hs256, Hs256Key, Rsa, RsaPrivateKey, RsaPublicKey};
+use jwt_compact::alg::{Es256, Hs256, Hs256Key, Rsa, RsaPrivateKey, RsaPublicKey};
 use jwt_compact::jwk::JsonWebKey;
 use jwt_compact::{Algorithm, AlgorithmExt, AlgorithmSignature, Empty, UntrustedToken};
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
@@ -139,6 +139,36 @@ fn public_key_for(jwks: &Value, kid: &str) -> Result<RsaPublicKey, String> {
     let jwk: JsonWebKey<'_> =
         serde_json::from_value(bare).map_err(|e| format!("bad JWK {kid:?}: {e}"))?;
     RsaPublicKey::try_from(&jwk).map_err(|e| format!("bad RSA JWK {kid:?}: {e}"))
+}
+
+/// Verifies an RS256 or ES256 compact JWS (what the worker may sign for its
+/// origin) against the JWK Set key whose `kid` matches. Checks the signature only.
+pub fn verify_rs256_or_es256(token: &str, jwks: &Value) -> Result<(Value, Value), String> {
+    let untrusted = UntrustedToken::new(token).map_err(|e| format!("malformed token: {e}"))?;
+    if untrusted.algorithm() != "ES256" {
+        return verify_rs256(token, jwks);
+    }
+    let kid = untrusted
+        .header()
+        .key_id
+        .as_deref()
+        .ok_or("no kid in header")?;
+    let jwk = jwks["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|k| k["kid"] == kid)
+        .ok_or_else(|| format!("no key with kid {kid:?} in the JWK Set"))?;
+    let bare = json!({"kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"]});
+    let jwk: JsonWebKey<'_> =
+        serde_json::from_value(bare).map_err(|e| format!("bad JWK {kid:?}: {e}"))?;
+    let key = p256::ecdsa::VerifyingKey::try_from(&jwk)
+        .map_err(|e| format!("bad P-256 JWK {kid:?}: {e}"))?;
+    Es256
+        .validator::<Empty>(&key)
+        .validate(&untrusted)
+        .map_err(|e| format!("signature check failed: {e}"))?;
+    Ok((decode_segment(token, 0)?, decode_segment(token, 1)?))
 }
 
 /// Decodes one base64url JSON segment of a compact JWS (0 = header, 1 = claims).

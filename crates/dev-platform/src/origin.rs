@@ -15,7 +15,7 @@ use url::{Position, Url};
 
 use crate::claims::now;
 use crate::http::{escape, page, param, Incoming, Reply, Serving};
-use crate::keys::verify_rs256;
+use crate::keys::verify_rs256_or_es256;
 use crate::tool_keys::fetch_jwks;
 
 mod advantage;
@@ -204,7 +204,7 @@ fn roster(tool_base: &str, token: &str) -> (u16, String) {
 /// Signature against the worker's JWKS (by kid), then expiry.
 fn verify(tool_base: &str, token: &str) -> Result<(Value, Value), String> {
     let jwks = fetch_jwks(tool_base)?;
-    let (header, claims) = verify_rs256(token, &jwks)?;
+    let (header, claims) = verify_rs256_or_es256(token, &jwks)?;
     match claims["exp"].as_u64() {
         Some(exp) if exp + 30 >= now() => Ok((header, claims)),
         Some(_) => Err("assertion expired".into()),

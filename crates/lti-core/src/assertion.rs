@@ -1,5 +1,6 @@
-//! The signed header for the origin, `Lti-Jwt-Assertion`: a short-lived
-//! RS256 JWT carrying every claim of the verified id_token under `lti`.
+//! The signed header for the origin, `Lti-Jwt-Assertion`: a short-lived JWT
+//! (ES256 with a P-256 key configured, else RS256) carrying every claim of the
+//! verified id_token under `lti`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -9,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::jws;
 use crate::keys::SigningKey;
 use crate::login::random_token;
-use crate::ports::{Crypto, Rng};
+use crate::ports::{Alg, Crypto, Rng};
 
 /// The header name (HTTP header names are case-insensitive).
 pub const HEADER: &str = "Lti-Jwt-Assertion";
@@ -86,7 +87,7 @@ pub async fn issue_assertion(
         lti,
         token_use: None,
     };
-    jws::sign_rs256(crypto, key, &claims).await
+    jws::sign(crypto, key, &claims).await
 }
 
 /// Signs a service token: a longer-lived bearer for background grading,
@@ -110,7 +111,7 @@ pub async fn issue_service_token(
         lti: &lti,
         token_use: Some(SERVICE_TOKEN_USE),
     };
-    Ok((jws::sign_rs256(crypto, key, &claims).await?, now + ttl))
+    Ok((jws::sign(crypto, key, &claims).await?, now + ttl))
 }
 
 pub const SERVICE_TOKEN_USE: &str = "service";
@@ -126,17 +127,21 @@ pub async fn verify_assertion(
     now: u64,
 ) -> Result<AssertionClaims> {
     let jws = jws::parse(token).map_err(|_| Error::InvalidAssertion("malformed"))?;
-    if jws.header.alg != "RS256" {
-        return Err(Error::InvalidAssertion("algorithm"));
-    }
     let key = keys
         .iter()
         .find(|k| jws.header.kid.as_deref() == Some(k.kid.as_str()))
         .ok_or(Error::InvalidAssertion("unknown key"))?;
-    if !crypto
-        .verify_rs256(&key.public, jws.signing_input.as_bytes(), &jws.signature)
-        .await?
-    {
+    // The key decides the algorithm; a header naming another is refused.
+    if jws.header.alg != key.algorithm().name() {
+        return Err(Error::InvalidAssertion("algorithm"));
+    }
+    let (input, signature) = (jws.signing_input.as_bytes(), &jws.signature);
+    let valid = match (key.algorithm(), key.public.as_rsa()) {
+        (Alg::Rs256, Some(rsa)) => crypto.verify_rs256(&rsa, input, signature).await?,
+        (Alg::Rs256, None) => false,
+        (Alg::Es256, _) => crypto.verify_es256(&key.public, input, signature).await?,
+    };
+    if !valid {
         return Err(Error::InvalidAssertion("signature"));
     }
     let claims: AssertionClaims =

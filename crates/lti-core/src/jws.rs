@@ -1,4 +1,5 @@
-//! Compact JWS signing (RFC 7515 §7.1) over the `Crypto` port, RS256 only.
+//! Compact JWS signing (RFC 7515 §7.1) over the `Crypto` port: RS256 or
+//! ES256, as the key is RSA or P-256.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,17 +9,18 @@ use crate::keys::SigningKey;
 use crate::ports::Crypto;
 
 /// Signs `claims` with `key`; the header names the key by `kid`.
-pub async fn sign_rs256(
+pub async fn sign(
     crypto: &impl Crypto,
     key: &SigningKey,
     claims: &impl Serialize,
 ) -> Result<String> {
-    let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "kid": key.kid });
+    let alg = key.algorithm();
+    let header = serde_json::json!({ "alg": alg.name(), "typ": "JWT", "kid": key.kid });
     let header = serde_json::to_vec(&header).expect("header serializes");
     let claims = serde_json::to_vec(claims).expect("claims serialize");
     let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
     let signature = crypto
-        .sign_rs256(&key.private, signing_input.as_bytes())
+        .sign(alg, &key.private, signing_input.as_bytes())
         .await?;
     Ok(format!("{signing_input}.{}", b64::encode(signature)))
 }

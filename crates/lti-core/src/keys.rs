@@ -1,6 +1,8 @@
 //! The tool's own signing keys: from a configured secret (PKCS#8 PEM), or
 //! generated on first use and kept in the store, so a bare `wrangler dev` works.
-//! Each key's `kid` is its RFC 7638 thumbprint.
+//! Each key's `kid` is its RFC 7638 thumbprint. RSA keys sign what platforms
+//! verify (RS256, as LTI requires); a P-256 key, when configured, signs what
+//! the origin verifies (ES256, a twentieth of the CPU of an RSA signature).
 
 use std::rc::Rc;
 
@@ -10,17 +12,95 @@ use sha2::{Digest, Sha256};
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::jwks::RsaPublicJwk;
-use crate::ports::{Crypto, KeyValue, Ports, PrivateKey};
+use crate::ports::{Alg, Crypto, KeyValue, Ports, PrivateKey};
 
 /// Where generated keys live in the store.
 pub const STORE_KEY: &str = "keys:signing";
+
+/// One of the tool's public keys as its JWK Set publishes it: RSA (`n`, `e`)
+/// or EC P-256 (`crv`, `x`, `y`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicJwk {
+    pub kty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+}
+
+impl PublicJwk {
+    pub fn rsa(n: String, e: String) -> Self {
+        Self {
+            kty: "RSA".into(),
+            n: Some(n),
+            e: Some(e),
+            ..Self::empty()
+        }
+    }
+
+    pub fn p256(x: String, y: String) -> Self {
+        Self {
+            kty: "EC".into(),
+            crv: Some("P-256".into()),
+            x: Some(x),
+            y: Some(y),
+            ..Self::empty()
+        }
+    }
+
+    fn empty() -> Self {
+        Self {
+            kty: String::new(),
+            n: None,
+            e: None,
+            crv: None,
+            x: None,
+            y: None,
+            kid: None,
+            alg: None,
+            use_: None,
+        }
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Alg {
+        match self.kty.as_str() {
+            "EC" => Alg::Es256,
+            _ => Alg::Rs256,
+        }
+    }
+
+    /// The RSA members, for RS256 verification.
+    pub fn as_rsa(&self) -> Option<RsaPublicJwk> {
+        Some(RsaPublicJwk {
+            kty: "RSA".into(),
+            n: self.n.clone()?,
+            e: self.e.clone()?,
+            kid: None,
+            alg: None,
+            use_: None,
+        })
+    }
+}
 
 /// A private key with its public half and `kid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigningKey {
     pub kid: String,
     pub private: PrivateKey,
-    pub public: RsaPublicJwk,
+    pub public: PublicJwk,
 }
 
 /// How a key is written down in the store.
@@ -28,7 +108,7 @@ pub struct SigningKey {
 struct StoredKey {
     kid: String,
     pkcs8: String,
-    public: RsaPublicJwk,
+    public: PublicJwk,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -42,13 +122,17 @@ impl SigningKey {
         let mut public = crypto.public_jwk(&private).await?;
         let kid = thumbprint(&public);
         public.kid = Some(kid.clone());
-        public.alg = Some("RS256".into());
+        public.alg = Some(public.algorithm().name().into());
         public.use_ = Some("sig".into());
         Ok(Self {
             kid,
             private,
             public,
         })
+    }
+
+    pub fn algorithm(&self) -> Alg {
+        self.public.algorithm()
     }
 
     fn stored(&self) -> StoredKey {
@@ -70,10 +154,38 @@ impl SigningKey {
     }
 }
 
-/// RFC 7638 JWK thumbprint of an RSA key.
-pub fn thumbprint(jwk: &RsaPublicJwk) -> String {
-    let canonical = format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, jwk.e, jwk.n);
+/// RFC 7638 JWK thumbprint: the required members, in lexicographic order.
+pub fn thumbprint(jwk: &PublicJwk) -> String {
+    let member = |m: &Option<String>| m.clone().unwrap_or_default();
+    let canonical = match jwk.algorithm() {
+        Alg::Rs256 => format!(
+            r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+            member(&jwk.e),
+            member(&jwk.n)
+        ),
+        Alg::Es256 => format!(
+            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+            member(&jwk.x),
+            member(&jwk.y)
+        ),
+    };
     b64::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The key that signs for platforms (client assertions, deep linking
+/// responses): the first RSA key, since LTI requires RS256.
+pub fn platform_key(keys: &[SigningKey]) -> &SigningKey {
+    keys.iter()
+        .find(|k| k.algorithm() == Alg::Rs256)
+        .unwrap_or(&keys[0])
+}
+
+/// The key that signs for the origin (assertions, service tokens): the first
+/// P-256 key when there is one, else the first key.
+pub fn origin_key(keys: &[SigningKey]) -> &SigningKey {
+    keys.iter()
+        .find(|k| k.algorithm() == Alg::Es256)
+        .unwrap_or(&keys[0])
 }
 
 /// Reads one or more PKCS#8 PEM blocks (`-----BEGIN PRIVATE KEY-----`).
@@ -135,6 +247,11 @@ async fn configured_keys<K, H, C: Crypto>(
     let mut keys = Vec::new();
     for private in parse_pkcs8_pems(pem)? {
         keys.push(SigningKey::from_private(ports.crypto, private).await?);
+    }
+    if !keys.iter().any(|k| k.algorithm() == Alg::Rs256) {
+        return Err(Error::Config(
+            "the private key secret holds no RSA key: platforms require RS256".into(),
+        ));
     }
     let keys = Rc::new(keys);
     let entry: Entry = (pem.to_owned(), keys.clone());

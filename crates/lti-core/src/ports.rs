@@ -6,6 +6,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::jwks::RsaPublicJwk;
+use crate::keys::PublicJwk;
 
 /// A key-value store with per-entry expiry (Workers KV, or memory in tests).
 pub trait KeyValue {
@@ -54,20 +55,52 @@ pub trait HttpClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
 }
 
-/// RS256 (RSASSA-PKCS1-v1_5 with SHA-256), so the runtime can use native
-/// crypto (WebCrypto) while native tests use pure Rust.
+/// The JWS algorithms of the tool's own keys: RS256 (RSASSA-PKCS1-v1_5 with
+/// SHA-256), which platforms require, and ES256 (ECDSA P-256 with SHA-256),
+/// which costs a twentieth of an RSA signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    Rs256,
+    Es256,
+}
+
+impl Alg {
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::Rs256 => "RS256",
+            Alg::Es256 => "ES256",
+        }
+    }
+}
+
+/// Signatures, so the runtime can use native crypto (WebCrypto) while native
+/// tests use pure Rust.
 pub trait Crypto {
+    /// Verifies an RS256 signature (platform keys are RSA).
     async fn verify_rs256(
         &self,
         key: &RsaPublicJwk,
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool, CryptoError>;
-    async fn sign_rs256(&self, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies an ES256 signature (`r || s`, 64 bytes) with a P-256 key.
+    async fn verify_es256(
+        &self,
+        key: &PublicJwk,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, CryptoError>;
+    /// Signs with `key`, an RSA key for RS256 or a P-256 key for ES256.
+    async fn sign(
+        &self,
+        alg: Alg,
+        key: &PrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
     /// A fresh RSA-2048 key pair.
     async fn generate_rs256(&self) -> Result<PrivateKey, CryptoError>;
-    /// The public half of `key`.
-    async fn public_jwk(&self, key: &PrivateKey) -> Result<RsaPublicJwk, CryptoError>;
+    /// The public half of `key`, an RSA or a P-256 key.
+    async fn public_jwk(&self, key: &PrivateKey) -> Result<PublicJwk, CryptoError>;
 }
 
 /// A cryptographically secure random source.

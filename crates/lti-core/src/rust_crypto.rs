@@ -1,15 +1,17 @@
-//! Pure-Rust RS256 behind the `Crypto` port, for native tests and tools.
-//! The worker uses WebCrypto instead, which runs natively in workerd.
+//! Pure-Rust RS256 and ES256 behind the `Crypto` port, for native tests and
+//! tools. The worker uses WebCrypto instead, which runs natively in workerd.
 
-use jwt_compact::alg::{Rsa, RsaPrivateKey, RsaPublicKey};
+use jwt_compact::alg::{Es256, Rsa, RsaPrivateKey, RsaPublicKey};
 use jwt_compact::{Algorithm, AlgorithmSignature};
+use p256::ecdsa::{SigningKey as P256SigningKey, VerifyingKey as P256VerifyingKey};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
 
 use crate::b64;
 use crate::jwks::RsaPublicJwk;
-use crate::ports::{Crypto, CryptoError, PrivateKey};
+use crate::keys::PublicJwk;
+use crate::ports::{Alg, Crypto, CryptoError, PrivateKey};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RustCrypto;
@@ -41,9 +43,41 @@ impl Crypto for RustCrypto {
         Ok(Rsa::rs256().verify_signature(&signature, &public, message))
     }
 
-    async fn sign_rs256(&self, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let signature = Rsa::rs256().sign(&private_key(key)?, message);
-        Ok(signature.as_bytes().into_owned())
+    async fn verify_es256(
+        &self,
+        key: &PublicJwk,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, CryptoError> {
+        let coordinate = |c: &Option<String>| {
+            c.as_deref()
+                .and_then(b64::decode)
+                .ok_or_else(|| err("bad JWK"))
+        };
+        let point = [vec![4u8], coordinate(&key.x)?, coordinate(&key.y)?].concat();
+        let public = P256VerifyingKey::from_sec1_bytes(&point).map_err(err)?;
+        let Ok(signature) = <Es256 as Algorithm>::Signature::try_from_slice(signature) else {
+            return Ok(false);
+        };
+        Ok(Es256.verify_signature(&signature, &public, message))
+    }
+
+    async fn sign(
+        &self,
+        alg: Alg,
+        key: &PrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        Ok(match alg {
+            Alg::Rs256 => Rsa::rs256()
+                .sign(&private_key(key)?, message)
+                .as_bytes()
+                .into_owned(),
+            Alg::Es256 => {
+                let key = P256SigningKey::from_pkcs8_der(&key.0).map_err(err)?;
+                Es256.sign(&key, message).as_bytes().into_owned()
+            }
+        })
     }
 
     async fn generate_rs256(&self) -> Result<PrivateKey, CryptoError> {
@@ -53,15 +87,19 @@ impl Crypto for RustCrypto {
         ))
     }
 
-    async fn public_jwk(&self, key: &PrivateKey) -> Result<RsaPublicJwk, CryptoError> {
+    async fn public_jwk(&self, key: &PrivateKey) -> Result<PublicJwk, CryptoError> {
+        if let Ok(key) = P256SigningKey::from_pkcs8_der(&key.0) {
+            let point = P256VerifyingKey::from(&key).to_encoded_point(false);
+            let (x, y) = (
+                point.x().ok_or_else(|| err("no x"))?,
+                point.y().ok_or_else(|| err("no y"))?,
+            );
+            return Ok(PublicJwk::p256(b64::encode(x), b64::encode(y)));
+        }
         let key = private_key(key)?;
-        Ok(RsaPublicJwk {
-            kty: "RSA".into(),
-            n: b64::encode(key.n().to_bytes_be()),
-            e: b64::encode(key.e().to_bytes_be()),
-            kid: None,
-            alg: None,
-            use_: None,
-        })
+        Ok(PublicJwk::rsa(
+            b64::encode(key.n().to_bytes_be()),
+            b64::encode(key.e().to_bytes_be()),
+        ))
     }
 }

@@ -3,6 +3,8 @@
 mod support;
 
 use lti_core::keys::{public_jwks, signing_keys, STORE_KEY};
+use lti_core::Error;
+use serde_json::json;
 use support::*;
 
 #[test]
@@ -93,4 +95,85 @@ fn several_configured_keys_rotate_without_a_gap() {
         NOW + 10
     ))
     .is_err());
+}
+
+#[test]
+fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
+    use lti_core::assertion::AssertionConfig;
+    use lti_core::assertion::{issue_assertion, issue_service_token, verify_assertion};
+    use lti_core::keys::{origin_key, platform_key};
+    use lti_core::ports::Alg;
+    use lti_core::rust_crypto::RustCrypto;
+    let world = World::new();
+    let both = format!("{TOOL_P256_PEM}\n{TOOL_PEM}");
+    let keys = block_on(signing_keys(&world.ports(), Some(&both))).unwrap();
+    assert_eq!(origin_key(&keys).algorithm(), Alg::Es256);
+    assert_eq!(platform_key(&keys).kid, signing_key(TOOL_PEM).kid);
+    let published = public_jwks(&keys);
+    let ec = &published["keys"][0];
+    assert_eq!(
+        (&ec["kty"], &ec["crv"], &ec["alg"]),
+        (&json!("EC"), &json!("P-256"), &json!("ES256"))
+    );
+    assert_eq!(
+        ec["x"].as_str().map(str::len),
+        Some(43),
+        "32 bytes, base64url"
+    );
+
+    let config = AssertionConfig {
+        issuer: TOOL.into(),
+        audience: "https://origin".into(),
+    };
+    let lti = serde_json::value::RawValue::from_string(r#"{"sub":"u"}"#.into()).unwrap();
+    let token = block_on(issue_assertion(
+        &RustCrypto,
+        origin_key(&keys),
+        &config,
+        &lti,
+        Some("u"),
+        &world.rng,
+        NOW,
+    ))
+    .unwrap();
+    let header = lti_core::b64::decode(token.split('.').next().unwrap()).unwrap();
+    assert!(String::from_utf8(header)
+        .unwrap()
+        .contains(r#""alg":"ES256""#));
+    let claims = block_on(verify_assertion(&RustCrypto, &keys, &config, &token, NOW)).unwrap();
+    assert_eq!(claims.sub.as_deref(), Some("u"));
+    let (service, _) = block_on(issue_service_token(
+        &RustCrypto,
+        origin_key(&keys),
+        &config,
+        serde_json::Map::new(),
+        &world.rng,
+        NOW,
+        60,
+    ))
+    .unwrap();
+    assert!(block_on(verify_assertion(&RustCrypto, &keys, &config, &service, NOW)).is_ok());
+
+    // A header claiming RS256 for the P-256 key is refused before any crypto.
+    let (_, rest) = token.split_once('.').unwrap();
+    let kid = &origin_key(&keys).kid;
+    let header = lti_core::b64::encode(format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#));
+    let confused = format!("{header}.{rest}");
+    assert!(matches!(
+        block_on(verify_assertion(
+            &RustCrypto,
+            &keys,
+            &config,
+            &confused,
+            NOW
+        )),
+        Err(Error::InvalidAssertion("algorithm"))
+    ));
+}
+
+#[test]
+fn a_secret_without_an_rsa_key_is_refused() {
+    let world = World::new();
+    let err = block_on(signing_keys(&world.ports(), Some(TOOL_P256_PEM))).unwrap_err();
+    assert!(err.to_string().contains("no RSA key"), "{err}");
 }

@@ -26,6 +26,10 @@ pub const TESTS: &[(&str, Test)] = &[
         "origins::rust_jsonwebtoken_verifies_the_assertion",
         rust_jsonwebtoken_verifies_the_assertion,
     ),
+    (
+        "origins::with_a_p256_key_assertions_are_es256_and_platforms_get_rs256",
+        with_a_p256_key_assertions_are_es256_and_platforms_get_rs256,
+    ),
 ];
 
 fn root() -> PathBuf {
@@ -104,28 +108,24 @@ fn verifies(stack: &Stack, name: &str, program: impl Fn() -> Command) {
     );
 }
 
-fn node_jose_verifies_the_assertion(stack: &Stack) {
-    verifies(stack, "origin-node", || {
-        let mut command = Command::new("node");
-        command.arg(example("verify.mjs"));
-        command
-    });
+fn node() -> Command {
+    let mut command = Command::new("node");
+    command.arg(example("verify.mjs"));
+    command
 }
 
-fn python_pyjwt_verifies_the_assertion(stack: &Stack) {
+fn python() -> Command {
     let python = root().join(".venv/bin/python");
     assert!(
         python.exists(),
         "run scripts/setup.sh: it installs the Python example's packages"
     );
-    verifies(stack, "origin-python", || {
-        let mut command = Command::new(&python);
-        command.arg(example("verify.py"));
-        command
-    });
+    let mut command = Command::new(&python);
+    command.arg(example("verify.py"));
+    command
 }
 
-fn rust_jsonwebtoken_verifies_the_assertion(stack: &Stack) {
+fn rust() -> Command {
     let target_dir = root().join("target/examples");
     let build = Command::new(env!("CARGO"))
         .args([
@@ -141,6 +141,74 @@ fn rust_jsonwebtoken_verifies_the_assertion(stack: &Stack) {
         .status()
         .expect("cargo runs");
     assert!(build.success(), "the Rust example builds");
-    let binary = target_dir.join("release/verify-assertion");
+    Command::new(target_dir.join("release/verify-assertion"))
+}
+
+fn node_jose_verifies_the_assertion(stack: &Stack) {
+    verifies(stack, "origin-node", node);
+}
+
+fn python_pyjwt_verifies_the_assertion(stack: &Stack) {
+    verifies(stack, "origin-python", python);
+}
+
+fn rust_jsonwebtoken_verifies_the_assertion(stack: &Stack) {
+    let binary = rust().get_program().to_owned();
     verifies(stack, "origin-rust", || Command::new(&binary));
+}
+
+/// A P-256 key beside the RSA one: the origin's assertions are ES256 (every
+/// example verifies them), while the platform still gets RS256 client
+/// assertions (the dev platform verifies those with RS256 only).
+fn with_a_p256_key_assertions_are_es256_and_platforms_get_rs256(_: &Stack) {
+    let fixtures = root().join("crates/lti-core/tests/fixtures");
+    let pem = |name: &str| std::fs::read_to_string(fixtures.join(name)).unwrap();
+    let keys = format!("{}{}", pem("tool-p256.pem"), pem("tool.pem"));
+    let stack = Stack::start_with(&[("LTI_PRIVATE_KEY", &keys)]);
+    let jwks: serde_json::Value = serde_json::from_str(
+        &Browser::default()
+            .get(&stack.url("/.well-known/jwks.json"))
+            .body,
+    )
+    .unwrap();
+    let types: Vec<_> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["alg"])
+        .collect();
+    assert_eq!(types, ["ES256", "RS256"]);
+
+    let assertion = fresh_assertion(&stack, "es256");
+    let (header, _) = assertion.split_once('.').unwrap();
+    let header = base64_json(header);
+    assert_eq!(header["alg"], "ES256");
+    let binary = rust().get_program().to_owned();
+    verifies(&stack, "es256-node", node);
+    verifies(&stack, "es256-python", python);
+    verifies(&stack, "es256-rust", || Command::new(&binary));
+
+    let reply = Browser::default().request(
+        "POST",
+        &stack.url("/lti/services/scores"),
+        &[
+            ("authorization", &format!("Bearer {assertion}")),
+            ("content-type", "application/json"),
+        ],
+        Some(r#"{"scoreGiven": 1, "scoreMaximum": 2, "activityProgress": "Completed", "gradingProgress": "FullyGraded"}"#),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        stack.platform.token_requests("a"),
+        1,
+        "one RS256 client assertion, accepted"
+    );
+}
+
+fn base64_json(segment: &str) -> serde_json::Value {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }

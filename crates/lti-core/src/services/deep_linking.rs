@@ -178,7 +178,7 @@ pub async fn respond(
             Some(_) => return Err(invalid(field, "must be a string")),
         }
     }
-    let jwt = jws::sign_rs256(crypto, key, &claims).await?;
+    let jwt = jws::sign(crypto, key, &claims).await?;
     let form = auto_post_form(return_url, &jwt);
     Ok(DeepLinkingResponse {
         return_url: return_url.to_owned(),

@@ -40,7 +40,7 @@ pub async fn client_assertion(
         "exp": now + 300,
         "jti": random_token(rng),
     });
-    jws::sign_rs256(crypto, key, &claims).await
+    jws::sign(crypto, key, &claims).await
 }
 
 pub fn token_request(

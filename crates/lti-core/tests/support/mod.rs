@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
-use lti_core::jwks::RsaPublicJwk;
+use lti_core::keys::PublicJwk;
 use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
 use lti_core::ports::*;
 use lti_core::rust_crypto::RustCrypto;
@@ -16,6 +16,7 @@ pub const PLATFORM_PEM: &str = include_str!("../fixtures/platform.pem");
 pub const PLATFORM2_PEM: &str = include_str!("../fixtures/platform2.pem");
 pub const ATTACKER_PEM: &str = include_str!("../fixtures/attacker.pem");
 pub const TOOL_PEM: &str = include_str!("../fixtures/tool.pem");
+pub const TOOL_P256_PEM: &str = include_str!("../fixtures/tool-p256.pem");
 pub const WEAK_PEM: &str = include_str!("../fixtures/weak.pem");
 
 pub const ISSUER: &str = "https://lms.example.edu";
@@ -135,7 +136,7 @@ pub fn signing_key(pem: &str) -> SigningKey {
     }
 }
 
-pub fn public_jwk(pem: &str) -> RsaPublicJwk {
+pub fn public_jwk(pem: &str) -> PublicJwk {
     signing_key(pem).public
 }
 
@@ -162,7 +163,7 @@ pub fn sign(header: &Value, claims: &Value, pem: &str) -> String {
 pub fn sign_text(header: &str, payload: &str, pem: &str) -> String {
     let input = format!("{}.{}", b64::encode(header), b64::encode(payload));
     let key = signing_key(pem);
-    let sig = block_on(RustCrypto.sign_rs256(&key.private, input.as_bytes())).unwrap();
+    let sig = block_on(RustCrypto.sign(key.algorithm(), &key.private, input.as_bytes())).unwrap();
     format!("{input}.{}", b64::encode(sig))
 }
 
