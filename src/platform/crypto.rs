@@ -13,6 +13,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
 
+use super::object;
+
 pub struct WebCrypto;
 
 thread_local! {
@@ -36,14 +38,6 @@ fn err(e: JsValue) -> CryptoError {
 
 fn subtle() -> Result<SubtleCrypto, CryptoError> {
     SUBTLE.with(|s| s.clone().map_err(err))
-}
-
-fn object(fields: &[(&str, JsValue)]) -> Object {
-    let object = Object::new();
-    for (name, value) in fields {
-        Reflect::set(&object, &(*name).into(), value).expect("setting a field on a plain object");
-    }
-    object
 }
 
 /// The parameters to import a key for `alg`.

@@ -1,4 +1,6 @@
 use js_sys::{Array, Object, Promise, Reflect};
+
+use super::object;
 use lti_core::ports::{get_then_delete, KeyValue, StorageError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -47,15 +49,6 @@ fn js_err(e: JsValue) -> StorageError {
     StorageError(worker::Error::from(e).to_string())
 }
 
-/// `{name: value, ...}`.
-fn object(fields: &[(&str, JsValue)]) -> Result<Object, StorageError> {
-    let object = Object::new();
-    for (name, value) in fields {
-        Reflect::set(&object, &(*name).into(), value).map_err(js_err)?;
-    }
-    Ok(object)
-}
-
 /// Where the worker keeps its entries.
 pub enum Store {
     /// Workers KV. Expirations under 60 s are raised to 60 s, KV's minimum.
@@ -82,7 +75,7 @@ impl KeyValue for Store {
             Store::Kv(kv) => {
                 let put = match ttl {
                     Some(ttl) => {
-                        let options = object(&[("expirationTtl", (ttl.max(60) as f64).into())])?;
+                        let options = object(&[("expirationTtl", (ttl.max(60) as f64).into())]);
                         kv.put_with(key, value, &options)
                     }
                     None => kv.put(key, value),
@@ -119,7 +112,7 @@ impl KeyValue for Store {
         match self {
             Store::Kv(kv) => {
                 let options =
-                    object(&[("prefix", prefix.into()), ("limit", (limit as f64).into())])?;
+                    object(&[("prefix", prefix.into()), ("limit", (limit as f64).into())]);
                 let listed = settle(kv.list(&options)).await?;
                 let keys: Array = Reflect::get(&listed, &"keys".into())
                     .map_err(js_err)?

@@ -19,6 +19,16 @@ impl Rng for OsRng {
     }
 }
 
+/// A plain object `{name: value, ...}`.
+fn object(fields: &[(&str, wasm_bindgen::JsValue)]) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        js_sys::Reflect::set(&object, &(*name).into(), value)
+            .expect("setting a field on a plain object");
+    }
+    object
+}
+
 /// Unix seconds.
 pub fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64

@@ -127,13 +127,18 @@ pub fn verify_rs256(token: &str, jwks: &Value) -> Result<(Value, Value), String>
     Ok((decode_segment(token, 0)?, decode_segment(token, 1)?))
 }
 
-fn public_key_for(jwks: &Value, kid: &str) -> Result<RsaPublicKey, String> {
-    let jwk = jwks["keys"]
+/// The key of a JWK Set whose `kid` is `kid`.
+fn jwk_by_kid<'a>(jwks: &'a Value, kid: &str) -> Result<&'a Value, String> {
+    jwks["keys"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|k| k["kid"] == kid)
-        .ok_or_else(|| format!("no key with kid {kid:?} in the JWK Set"))?;
+        .ok_or_else(|| format!("no key with kid {kid:?} in the JWK Set"))
+}
+
+fn public_key_for(jwks: &Value, kid: &str) -> Result<RsaPublicKey, String> {
+    let jwk = jwk_by_kid(jwks, kid)?;
     // Only the thumbprint members: jwt-compact's JWK type has no room for kid/alg/use.
     let bare = json!({"kty": jwk["kty"], "n": jwk["n"], "e": jwk["e"]});
     let jwk: JsonWebKey<'_> =
@@ -153,12 +158,7 @@ pub fn verify_rs256_or_es256(token: &str, jwks: &Value) -> Result<(Value, Value)
         .key_id
         .as_deref()
         .ok_or("no kid in header")?;
-    let jwk = jwks["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|k| k["kid"] == kid)
-        .ok_or_else(|| format!("no key with kid {kid:?} in the JWK Set"))?;
+    let jwk = jwk_by_kid(jwks, kid)?;
     let bare = json!({"kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"]});
     let jwk: JsonWebKey<'_> =
         serde_json::from_value(bare).map_err(|e| format!("bad JWK {kid:?}: {e}"))?;
