@@ -177,13 +177,16 @@ impl Crypto for WebCrypto {
         Ok(Uint8Array::new(&call(promise).await?).to_vec())
     }
 
-    async fn generate_rs256(&self) -> Result<PrivateKey, CryptoError> {
-        let params = object(&[
-            ("name", "RSASSA-PKCS1-v1_5".into()),
-            ("modulusLength", 2048.into()),
-            ("publicExponent", Uint8Array::from(&[1u8, 0, 1][..]).into()),
-            ("hash", "SHA-256".into()),
-        ]);
+    async fn generate(&self, alg: Alg) -> Result<PrivateKey, CryptoError> {
+        let params = match alg {
+            Alg::Rs256 => object(&[
+                ("name", "RSASSA-PKCS1-v1_5".into()),
+                ("modulusLength", 2048.into()),
+                ("publicExponent", Uint8Array::from(&[1u8, 0, 1][..]).into()),
+                ("hash", "SHA-256".into()),
+            ]),
+            Alg::Es256 => key_algorithm(Alg::Es256),
+        };
         let pair =
             call(subtle()?.generate_key_with_object(&params, true, &usages(&["sign", "verify"])))
                 .await?;

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use keys::{hs256, verify_rs256};
+pub use keys::{hs256, verify_rs256, verify_rs256_or_es256};
 pub use origin::DemoOrigin;
 
 use http::Serving;

@@ -221,14 +221,17 @@ pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
     if let Some(keys) = store.get_parsed(STORE_KEY, parse_stored).await? {
         return Ok(keys);
     }
-    let key = SigningKey::from_private(ports.crypto, ports.crypto.generate_rs256().await?).await?;
-    store
-        .put(STORE_KEY, &serialize(std::slice::from_ref(&key)), None)
-        .await?;
+    // A P-256 key for the origin (ES256) and an RSA key for platforms (RS256).
+    let mut keys = Vec::new();
+    for alg in [Alg::Es256, Alg::Rs256] {
+        let private = ports.crypto.generate(alg).await?;
+        keys.push(SigningKey::from_private(ports.crypto, private).await?);
+    }
+    store.put(STORE_KEY, &serialize(&keys), None).await?;
     // Two isolates may generate at once; the store's last write wins, so use what it holds.
     match ports.store.get(STORE_KEY).await? {
         Some(stored) => parse_stored(&stored).map(Rc::new),
-        None => Ok(Rc::new(vec![key])),
+        None => Ok(Rc::new(keys)),
     }
 }
 

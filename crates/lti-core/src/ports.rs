@@ -97,8 +97,8 @@ pub trait Crypto {
         key: &PrivateKey,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError>;
-    /// A fresh RSA-2048 key pair.
-    async fn generate_rs256(&self) -> Result<PrivateKey, CryptoError>;
+    /// A fresh key pair for `alg`: RSA-2048 or P-256.
+    async fn generate(&self, alg: Alg) -> Result<PrivateKey, CryptoError>;
     /// The public half of `key`, an RSA or a P-256 key.
     async fn public_jwk(&self, key: &PrivateKey) -> Result<PublicJwk, CryptoError>;
 }

@@ -80,11 +80,14 @@ impl Crypto for RustCrypto {
         })
     }
 
-    async fn generate_rs256(&self) -> Result<PrivateKey, CryptoError> {
-        let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(err)?;
-        Ok(PrivateKey(
-            key.to_pkcs8_der().map_err(err)?.as_bytes().to_vec(),
-        ))
+    async fn generate(&self, alg: Alg) -> Result<PrivateKey, CryptoError> {
+        let der = match alg {
+            Alg::Rs256 => RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+                .map_err(err)?
+                .to_pkcs8_der(),
+            Alg::Es256 => p256::SecretKey::random(&mut rsa::rand_core::OsRng).to_pkcs8_der(),
+        };
+        Ok(PrivateKey(der.map_err(err)?.as_bytes().to_vec()))
     }
 
     async fn public_jwk(&self, key: &PrivateKey) -> Result<PublicJwk, CryptoError> {

@@ -31,6 +31,12 @@ fn generated_key_is_kept_and_reused() {
     let world = World::new();
     let first = block_on(signing_keys(&world.ports(), None)).unwrap();
     assert!(world.store.entries.borrow().contains_key(STORE_KEY));
+    let algorithms: Vec<_> = first.iter().map(|k| k.algorithm().name()).collect();
+    assert_eq!(
+        algorithms,
+        ["ES256", "RS256"],
+        "P-256 for the origin, RSA for platforms"
+    );
     let cold = World::new();
     *cold.store.entries.borrow_mut() = world.store.entries.borrow().clone();
     let again = block_on(signing_keys(&cold.ports(), None)).unwrap();

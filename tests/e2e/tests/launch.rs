@@ -1,7 +1,7 @@
 //! `/lti/launch`: a real browser flow, then every rejection, each proving the
 //! origin received nothing.
 
-use dev_platform::{hs256, verify_rs256, SigningKeyChoice};
+use dev_platform::{hs256, verify_rs256_or_es256, SigningKeyChoice};
 use lti_edge_e2e::{Browser, Reply, Stack};
 use serde_json::{json, Value};
 
@@ -140,8 +140,11 @@ fn worker_jwks(stack: &Stack) -> Value {
 pub fn verify_assertion(stack: &Stack, assertion: &str) -> Value {
     remember(assertion);
     let (header, claims) =
-        verify_rs256(assertion, &worker_jwks(stack)).expect("assertion verifies");
-    assert_eq!(header["alg"], "RS256");
+        verify_rs256_or_es256(assertion, &worker_jwks(stack)).expect("assertion verifies");
+    assert_eq!(
+        header["alg"], "ES256",
+        "signed with the generated P-256 key"
+    );
     assert_eq!(claims["iss"], stack.worker);
     assert_eq!(claims["aud"], stack.origin.base_url());
     let (iat, exp) = (

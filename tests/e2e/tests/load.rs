@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use dev_platform::{hs256, verify_rs256, SigningKeyChoice};
+use dev_platform::{hs256, verify_rs256_or_es256, SigningKeyChoice};
 use libtest_mimic::{Arguments, Failed, Trial};
 use lti_edge_e2e::{Recorded, Stack};
 use serde_json::{json, Value};
@@ -1038,7 +1038,7 @@ fn judge(
     for forged in sent.iter().filter_map(|s| s.forged.as_deref()) {
         if forged.starts_with("forged.") {
             literal += 1;
-        } else if verify_rs256(forged, &jwks).is_ok() {
+        } else if verify_rs256_or_es256(forged, &jwks).is_ok() {
             genuine += 1;
         } else {
             attacker += 1;
@@ -1125,7 +1125,7 @@ fn check_assertion(s: &Sent, assertions: &[&str], jwks: &Value, stack: &Stack) -
     let [assertion] = assertions else {
         return Some(format!("{} assertions, not one", assertions.len()));
     };
-    let claims = match verify_rs256(assertion, jwks) {
+    let claims = match verify_rs256_or_es256(assertion, jwks) {
         Ok((_, claims)) => claims,
         Err(e) => return Some(format!("the assertion does not verify: {e}")),
     };

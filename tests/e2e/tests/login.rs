@@ -53,14 +53,18 @@ fn jwks_publishes_public_keys_only(stack: &Stack) {
     assert_eq!(reply.status, 200);
     let jwks: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     let keys = jwks["keys"].as_array().unwrap();
-    assert!(!keys.is_empty());
+    let types: Vec<_> = keys.iter().map(|k| k["kty"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["EC", "RSA"],
+        "generated: P-256 for the origin, RSA for platforms"
+    );
     for key in keys {
-        assert_eq!(key["kty"], "RSA");
         assert!(
             key["kid"].as_str().is_some_and(|k| !k.is_empty()),
             "every key has a kid"
         );
-        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+        for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
             assert!(
                 key.get(private).is_none(),
                 "private part `{private}` published"
