@@ -6,8 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use lti_core::jwks::RsaPublicJwk;
-use lti_core::keys::PublicJwk;
+use lti_core::jwks::PublicJwk;
 use lti_core::ports::{Alg, Crypto, CryptoError, PrivateKey};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -66,10 +65,10 @@ async fn call(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, Cryp
 
 /// An imported key from the per-isolate cache, or imported now.
 async fn imported(
-    cache_key: Vec<u8>,
+    cache_key: &[u8],
     import: impl std::future::Future<Output = Result<JsValue, CryptoError>>,
 ) -> Result<CryptoKey, CryptoError> {
-    if let Some(key) = IMPORTED.with(|keys| keys.borrow().get(&cache_key).cloned()) {
+    if let Some(key) = IMPORTED.with(|keys| keys.borrow().get(cache_key).cloned()) {
         return Ok(key);
     }
     let key: CryptoKey = import.await?.unchecked_into();
@@ -78,7 +77,7 @@ async fn imported(
         if keys.len() >= 256 {
             keys.clear();
         }
-        keys.insert(cache_key, key.clone());
+        keys.insert(cache_key.to_vec(), key.clone());
     });
     Ok(key)
 }
@@ -107,7 +106,7 @@ async fn import_jwk(fields: &[(&str, JsValue)], alg: Alg) -> Result<JsValue, Cry
     call(promise).await
 }
 
-async fn verify(
+async fn verify_with_key(
     alg: Alg,
     key: &CryptoKey,
     message: &[u8],
@@ -129,41 +128,32 @@ async fn exported(key: &PrivateKey, alg: Alg) -> Result<JsValue, CryptoError> {
 }
 
 impl Crypto for WebCrypto {
-    async fn verify_rs256(
+    async fn verify(
         &self,
-        key: &RsaPublicJwk,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, CryptoError> {
-        let cache_key = format!("{}.{}", key.n, key.e).into_bytes();
-        let fields = [
-            ("kty", "RSA".into()),
-            ("n", key.n.as_str().into()),
-            ("e", key.e.as_str().into()),
-        ];
-        let key = imported(cache_key, import_jwk(&fields, Alg::Rs256)).await?;
-        verify(Alg::Rs256, &key, message, signature).await
-    }
-
-    async fn verify_es256(
-        &self,
+        alg: Alg,
         key: &PublicJwk,
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool, CryptoError> {
-        let (x, y) = (
-            key.x.as_deref().unwrap_or(""),
-            key.y.as_deref().unwrap_or(""),
-        );
-        let fields = [
-            ("kty", "EC".into()),
-            ("crv", "P-256".into()),
-            ("x", x.into()),
-            ("y", y.into()),
-        ];
-        let cache_key = format!("{x}.{y}").into_bytes();
-        let key = imported(cache_key, import_jwk(&fields, Alg::Es256)).await?;
-        verify(Alg::Es256, &key, message, signature).await
+        let member = |m: &Option<String>| m.as_deref().unwrap_or("").into();
+        let fields = match alg {
+            Alg::Rs256 => vec![
+                ("kty", "RSA".into()),
+                ("n", member(&key.n)),
+                ("e", member(&key.e)),
+            ],
+            Alg::Es256 => vec![
+                ("kty", "EC".into()),
+                ("crv", "P-256".into()),
+                ("x", member(&key.x)),
+                ("y", member(&key.y)),
+            ],
+        };
+        // The key's own members name it in the cache.
+        let members = [&key.n, &key.e, &key.x, &key.y];
+        let cache_key: Vec<&str> = members.into_iter().flatten().map(String::as_str).collect();
+        let key = imported(cache_key.join(".").as_bytes(), import_jwk(&fields, alg)).await?;
+        verify_with_key(alg, &key, message, signature).await
     }
 
     async fn sign(
@@ -172,7 +162,7 @@ impl Crypto for WebCrypto {
         key: &PrivateKey,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let key = imported(key.0.clone(), import_pkcs8(&key.0, alg, false)).await?;
+        let key = imported(&key.0, import_pkcs8(&key.0, alg, false)).await?;
         let promise = subtle()?.sign_with_object_and_u8_array(&algorithm(alg), &key, message);
         Ok(Uint8Array::new(&call(promise).await?).to_vec())
     }

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::jws;
 use crate::keys::SigningKey;
 use crate::login::random_token;
-use crate::ports::{Alg, Crypto, Rng};
+use crate::ports::{Crypto, Rng};
 
 /// The header name (HTTP header names are case-insensitive).
 pub const HEADER: &str = "Lti-Jwt-Assertion";
@@ -136,12 +136,10 @@ pub async fn verify_assertion(
         return Err(Error::InvalidAssertion("algorithm"));
     }
     let (input, signature) = (jws.signing_input.as_bytes(), &jws.signature);
-    let valid = match (key.algorithm(), key.public.as_rsa()) {
-        (Alg::Rs256, Some(rsa)) => crypto.verify_rs256(&rsa, input, signature).await?,
-        (Alg::Rs256, None) => false,
-        (Alg::Es256, _) => crypto.verify_es256(&key.public, input, signature).await?,
-    };
-    if !valid {
+    if !crypto
+        .verify(key.algorithm(), &key.public, input, signature)
+        .await?
+    {
         return Err(Error::InvalidAssertion("signature"));
     }
     let claims: AssertionClaims =

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
+use crate::ports::{Alg, HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
 use crate::registration::PlatformRegistration;
 
 /// Bounds on how long a fetched JWKS is trusted without asking again.
@@ -21,12 +21,21 @@ pub const REFETCH_COOLDOWN: u64 = 5;
 /// A JWKS larger than this is not a JWKS.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
-/// An RSA public key as a JWK (RFC 7517, RFC 7518 §6.3.1).
+/// A public key as a JWK (RFC 7517): RSA (`n`, `e`, RFC 7518 §6.3.1) or EC
+/// P-256 (`crv`, `x`, `y`, §6.2.1). Platforms' keys and the tool's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RsaPublicJwk {
+pub struct PublicJwk {
     pub kty: String,
-    pub n: String,
-    pub e: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,29 +44,75 @@ pub struct RsaPublicJwk {
     pub use_: Option<String>,
 }
 
-impl RsaPublicJwk {
-    /// Whether this key may verify RS256 signatures.
+impl PublicJwk {
+    pub fn rsa(n: String, e: String) -> Self {
+        Self {
+            kty: "RSA".into(),
+            n: Some(n),
+            e: Some(e),
+            ..Self::empty()
+        }
+    }
+
+    pub fn p256(x: String, y: String) -> Self {
+        Self {
+            kty: "EC".into(),
+            crv: Some("P-256".into()),
+            x: Some(x),
+            y: Some(y),
+            ..Self::empty()
+        }
+    }
+
+    fn empty() -> Self {
+        Self {
+            kty: String::new(),
+            n: None,
+            e: None,
+            crv: None,
+            x: None,
+            y: None,
+            kid: None,
+            alg: None,
+            use_: None,
+        }
+    }
+
+    /// Whether this key may verify a platform's RS256 signatures.
     fn usable_for_rs256(&self) -> bool {
         // Keys under 2048 bits are refused (RFC 7518 §3.3).
-        let strong = crate::b64::decode(&self.n).is_some_and(|n| n.len() >= 256);
+        let strong = self
+            .n
+            .as_deref()
+            .and_then(crate::b64::decode)
+            .is_some_and(|n| n.len() >= 256);
         self.kty == "RSA"
             && strong
+            && self.e.is_some()
             && self.alg.as_deref().is_none_or(|a| a == "RS256")
             && self.use_.as_deref().is_none_or(|u| u == "sig")
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Alg {
+        match self.kty.as_str() {
+            "EC" => Alg::Es256,
+            _ => Alg::Rs256,
+        }
     }
 }
 
 /// A JWKS as kept in the store: the usable keys and when they go stale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CachedJwks {
-    pub keys: Vec<RsaPublicJwk>,
+    pub keys: Vec<PublicJwk>,
     pub fetched_at: u64,
     pub expires_at: u64,
 }
 
 impl CachedJwks {
     /// The key for `kid`; with no `kid`, the set's only key.
-    pub fn find(&self, kid: Option<&str>) -> Option<&RsaPublicJwk> {
+    pub fn find(&self, kid: Option<&str>) -> Option<&PublicJwk> {
         match kid {
             Some(kid) => self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)),
             None if self.keys.len() == 1 => self.keys.first(),
@@ -88,11 +143,11 @@ pub fn parse_jwks_response(response: &HttpResponse, now: u64) -> Result<CachedJw
     let set: KeySet = serde_json::from_slice(&response.body)
         .map_err(|e| Error::JwksUnavailable(format!("not a JWK Set ({e})")))?;
     // Keys of other types (EC, oct...) are skipped, not fatal: a platform may publish several.
-    let keys: Vec<RsaPublicJwk> = set
+    let keys: Vec<PublicJwk> = set
         .keys
         .into_iter()
-        .filter_map(|k| serde_json::from_value::<RsaPublicJwk>(k).ok())
-        .filter(RsaPublicJwk::usable_for_rs256)
+        .filter_map(|k| serde_json::from_value::<PublicJwk>(k).ok())
+        .filter(PublicJwk::usable_for_rs256)
         .collect();
     let max_age = max_age(response.header("cache-control"));
     Ok(CachedJwks {
@@ -130,7 +185,7 @@ pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     ports: &Ports<'_, K, H, C>,
     registration: &PlatformRegistration,
     kid: Option<&str>,
-) -> Result<RsaPublicJwk> {
+) -> Result<PublicJwk> {
     let (store, now) = (ports.cached_store(), ports.now);
     let loaded = load(&store, registration).await?;
     let cached = loaded.as_deref().and_then(Option::as_ref);

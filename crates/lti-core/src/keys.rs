@@ -11,89 +11,11 @@ use sha2::{Digest, Sha256};
 
 use crate::b64;
 use crate::error::{Error, Result};
-use crate::jwks::RsaPublicJwk;
+use crate::jwks::PublicJwk;
 use crate::ports::{Alg, Crypto, KeyValue, Ports, PrivateKey};
 
 /// Where generated keys live in the store.
 pub const STORE_KEY: &str = "keys:signing";
-
-/// One of the tool's public keys as its JWK Set publishes it: RSA (`n`, `e`)
-/// or EC P-256 (`crv`, `x`, `y`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicJwk {
-    pub kty: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub e: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub crv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alg: Option<String>,
-    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-}
-
-impl PublicJwk {
-    pub fn rsa(n: String, e: String) -> Self {
-        Self {
-            kty: "RSA".into(),
-            n: Some(n),
-            e: Some(e),
-            ..Self::empty()
-        }
-    }
-
-    pub fn p256(x: String, y: String) -> Self {
-        Self {
-            kty: "EC".into(),
-            crv: Some("P-256".into()),
-            x: Some(x),
-            y: Some(y),
-            ..Self::empty()
-        }
-    }
-
-    fn empty() -> Self {
-        Self {
-            kty: String::new(),
-            n: None,
-            e: None,
-            crv: None,
-            x: None,
-            y: None,
-            kid: None,
-            alg: None,
-            use_: None,
-        }
-    }
-
-    /// The algorithm this key signs with.
-    pub fn algorithm(&self) -> Alg {
-        match self.kty.as_str() {
-            "EC" => Alg::Es256,
-            _ => Alg::Rs256,
-        }
-    }
-
-    /// The RSA members, for RS256 verification.
-    pub fn as_rsa(&self) -> Option<RsaPublicJwk> {
-        Some(RsaPublicJwk {
-            kty: "RSA".into(),
-            n: self.n.clone()?,
-            e: self.e.clone()?,
-            kid: None,
-            alg: None,
-            use_: None,
-        })
-    }
-}
 
 /// A private key with its public half and `kid`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::jwks::RsaPublicJwk;
-use crate::keys::PublicJwk;
+use crate::jwks::PublicJwk;
 
 /// A key-value store with per-entry expiry (Workers KV, or memory in tests).
 pub trait KeyValue {
@@ -76,16 +75,11 @@ impl Alg {
 /// Signatures, so the runtime can use native crypto (WebCrypto) while native
 /// tests use pure Rust.
 pub trait Crypto {
-    /// Verifies an RS256 signature (platform keys are RSA).
-    async fn verify_rs256(
+    /// Verifies a signature with `key`: RS256 with an RSA key, ES256 (`r || s`,
+    /// 64 bytes) with a P-256 key.
+    async fn verify(
         &self,
-        key: &RsaPublicJwk,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, CryptoError>;
-    /// Verifies an ES256 signature (`r || s`, 64 bytes) with a P-256 key.
-    async fn verify_es256(
-        &self,
+        alg: Alg,
         key: &PublicJwk,
         message: &[u8],
         signature: &[u8],

@@ -9,8 +9,7 @@ use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
 
 use crate::b64;
-use crate::jwks::RsaPublicJwk;
-use crate::keys::PublicJwk;
+use crate::jwks::PublicJwk;
 use crate::ports::{Alg, Crypto, CryptoError, PrivateKey};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -24,42 +23,43 @@ fn private_key(key: &PrivateKey) -> Result<RsaPrivateKey, CryptoError> {
     RsaPrivateKey::from_pkcs8_der(&key.0).map_err(err)
 }
 
-impl Crypto for RustCrypto {
-    async fn verify_rs256(
-        &self,
-        key: &RsaPublicJwk,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, CryptoError> {
-        let part = |s: &str| {
-            b64::decode(s)
-                .map(|b| BigUint::from_bytes_be(&b))
-                .ok_or_else(|| err("bad JWK"))
-        };
-        let public = RsaPublicKey::new(part(&key.n)?, part(&key.e)?).map_err(err)?;
-        let Ok(signature) = <Rsa as Algorithm>::Signature::try_from_slice(signature) else {
-            return Ok(false);
-        };
-        Ok(Rsa::rs256().verify_signature(&signature, &public, message))
-    }
+/// A signature that does not even parse is simply not valid.
+fn verify_with<A: Algorithm>(
+    alg: &A,
+    key: &A::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    A::Signature::try_from_slice(signature).is_ok_and(|s| alg.verify_signature(&s, key, message))
+}
 
-    async fn verify_es256(
+impl Crypto for RustCrypto {
+    async fn verify(
         &self,
+        alg: Alg,
         key: &PublicJwk,
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool, CryptoError> {
-        let coordinate = |c: &Option<String>| {
-            c.as_deref()
+        let member = |m: &Option<String>| {
+            m.as_deref()
                 .and_then(b64::decode)
                 .ok_or_else(|| err("bad JWK"))
         };
-        let point = [vec![4u8], coordinate(&key.x)?, coordinate(&key.y)?].concat();
-        let public = P256VerifyingKey::from_sec1_bytes(&point).map_err(err)?;
-        let Ok(signature) = <Es256 as Algorithm>::Signature::try_from_slice(signature) else {
-            return Ok(false);
-        };
-        Ok(Es256.verify_signature(&signature, &public, message))
+        Ok(match alg {
+            Alg::Rs256 => {
+                let (n, e) = (member(&key.n)?, member(&key.e)?);
+                let public =
+                    RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
+                        .map_err(err)?;
+                verify_with(&Rsa::rs256(), &public, message, signature)
+            }
+            Alg::Es256 => {
+                let point = [vec![4u8], member(&key.x)?, member(&key.y)?].concat();
+                let public = P256VerifyingKey::from_sec1_bytes(&point).map_err(err)?;
+                verify_with(&Es256, &public, message, signature)
+            }
+        })
     }
 
     async fn sign(

@@ -12,7 +12,7 @@ pub use claims::MessageType;
 
 use crate::error::{Error, Result};
 use crate::login::{check_same_origin, consume_login};
-use crate::ports::{Crypto, HttpClient, KeyValue, Ports};
+use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
 use crate::registration::{load_registration, PlatformRegistration};
 use crate::{jwks, jws};
 
@@ -112,7 +112,12 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     let key = jwks::platform_key(ports, &registration, kid).await?;
     let valid = ports
         .crypto
-        .verify_rs256(&key, jws.signing_input.as_bytes(), &jws.signature)
+        .verify(
+            Alg::Rs256,
+            &key,
+            jws.signing_input.as_bytes(),
+            &jws.signature,
+        )
         .await?;
     if !valid {
         return Err(Error::BadSignature);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
-use lti_core::keys::PublicJwk;
+use lti_core::jwks::PublicJwk;
 use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
 use lti_core::ports::*;
 use lti_core::rust_crypto::RustCrypto;
