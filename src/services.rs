@@ -4,7 +4,9 @@
 use lti_core::assertion::{issue_service_token, verify_assertion, AssertionClaims};
 use lti_core::keys::{origin_key, platform_key, signing_keys, SigningKey};
 use lti_core::registration::{load_registration, PlatformRegistration};
-use lti_core::services::{ags, deep_linking, nrps, parse_payload, Grant, MAX_PAYLOAD_BYTES};
+use lti_core::services::{
+    ags, deep_linking, nrps, parse_payload, Grant, Platform, MAX_PAYLOAD_BYTES,
+};
 use lti_core::Error;
 use serde_json::{json, Value};
 use url::Url;
@@ -46,7 +48,12 @@ const ROUTES: [&str; 6] = [
 pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Response, Failure> {
     let caller = authorize(&req, runtime).await?;
     let ports = runtime.ports();
-    let (grant, key, reg) = (caller.grant(), caller.key(), &caller.registration);
+    let (grant, key) = (caller.grant(), caller.key());
+    let platform = Platform {
+        ports: &ports,
+        registration: &caller.registration,
+        key,
+    };
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let param = |name: &str| {
         query
@@ -57,30 +64,24 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
     let (status, body) = match (req.method(), url.path()) {
         (Method::Post, "/lti/services/scores") => {
             let payload = parse_payload(&body(&mut req).await?)?;
-            (
-                200,
-                ags::post_score(&ports, reg, key, grant, &payload).await?,
-            )
+            (200, ags::post_score(&platform, grant, &payload).await?)
         }
         (Method::Get, "/lti/services/lineitems") => (
             200,
-            json!(ags::list_lineitems(&ports, reg, key, grant, &query).await?),
+            json!(ags::list_lineitems(&platform, grant, &query).await?),
         ),
         (Method::Post, "/lti/services/lineitems") => {
             let payload = parse_payload(&body(&mut req).await?)?;
-            (
-                201,
-                ags::create_lineitem(&ports, reg, key, grant, &payload).await?,
-            )
+            (201, ags::create_lineitem(&platform, grant, &payload).await?)
         }
         (Method::Get, "/lti/services/results") => {
             let results =
-                ags::results(&ports, reg, key, grant, param("lineitem"), param("user_id")).await?;
+                ags::results(&platform, grant, param("lineitem"), param("user_id")).await?;
             (200, json!(results))
         }
         (Method::Get, "/lti/services/members") => (
             200,
-            json!({ "members": nrps::members(&ports, reg, key, grant).await? }),
+            json!({ "members": nrps::members(&platform, grant).await? }),
         ),
         (Method::Post, "/lti/services/deep-linking") => {
             let payload = parse_payload(&body(&mut req).await?)?;

@@ -10,7 +10,7 @@ use lti_core::ports::*;
 use lti_core::registration::PlatformRegistration;
 use lti_core::rust_crypto::RustCrypto;
 use lti_core::services::grant::scope;
-use lti_core::services::{ags, deep_linking, nrps, Grant};
+use lti_core::services::{self, ags, deep_linking, nrps, Grant};
 use lti_core::{b64, Error};
 use serde_json::{json, Map, Value};
 use support::*;
@@ -115,11 +115,13 @@ impl World2 {
 
 fn score(world: &World2, lti: &Map<String, Value>) -> Result<Value, Error> {
     let payload = json!({"scoreGiven": 8, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded"});
-    let key = signing_key(TOOL_PEM);
+    let (ports, registration, key) = (world.ports(), registration(), signing_key(TOOL_PEM));
     block_on(ags::post_score(
-        &world.ports(),
-        &registration(),
-        &key,
+        &services::Platform {
+            ports: &ports,
+            registration: &registration,
+            key: &key,
+        },
         Grant { lti },
         payload.as_object().unwrap(),
     ))
@@ -256,10 +258,13 @@ fn members_follow_every_page() {
         response
     });
     let lti = lti(&[]);
+    let (ports, registration, key) = (world.ports(), registration(), signing_key(TOOL_PEM));
     let members = block_on(nrps::members(
-        &world.ports(),
-        &registration(),
-        &signing_key(TOOL_PEM),
+        &services::Platform {
+            ports: &ports,
+            registration: &registration,
+            key: &key,
+        },
         Grant { lti: &lti },
     ))
     .unwrap();

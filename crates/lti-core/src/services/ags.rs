@@ -6,11 +6,9 @@ use url::Url;
 
 use super::grant::{scope, AgsEndpoint, Grant};
 use super::paging::all_pages;
-use super::{invalid, token};
+use super::{invalid, token, Platform};
 use crate::error::{Error, Result};
-use crate::keys::SigningKey;
-use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue, Method, Ports};
-use crate::registration::PlatformRegistration;
+use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue, Method};
 
 pub const SCORE: &str = "application/vnd.ims.lis.v1.score+json";
 pub const LINEITEM: &str = "application/vnd.ims.lis.v2.lineitem+json";
@@ -167,9 +165,7 @@ pub fn choose_lineitem(ags: &AgsEndpoint, requested: Option<&str>) -> Result<Str
 
 /// Posts a score; answers what was posted, and where.
 pub async fn post_score<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     grant: Grant<'_>,
     payload: &Map<String, Value>,
 ) -> Result<Value> {
@@ -177,23 +173,21 @@ pub async fn post_score<K: KeyValue, H: HttpClient, C: Crypto>(
     ags.require_any(&[scope::SCORE])?;
     let requested = optional_string(payload, "lineitem")?;
     let lineitem = choose_lineitem(&ags, requested.as_deref())?;
-    let score = score_body(payload, grant.user_id(), ports.now)?;
+    let score = score_body(payload, grant.user_id(), platform.ports.now)?;
     let request = HttpRequest {
         method: Method::Post,
         url: lineitem_child(&lineitem, "scores")?.into(),
         headers: vec![("content-type".into(), SCORE.into())],
         body: Some(score.to_string()),
     };
-    token::call(ports, registration, key, &[scope::SCORE], &request).await?;
+    token::call(platform, &[scope::SCORE], &request).await?;
     Ok(json!({ "lineitem": lineitem, "score": score }))
 }
 
 /// Every line item of the launch's context; `query` filters (`resource_link_id`,
 /// `resource_id`, `tag`) pass on to the platform.
 pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     grant: Grant<'_>,
     query: &[(String, String)],
 ) -> Result<Vec<Value>> {
@@ -211,9 +205,7 @@ pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
         url.query_pairs_mut().append_pair(name, value);
     }
     all_pages(
-        ports,
-        registration,
-        key,
+        platform,
         &[scope],
         url.as_str(),
         LINEITEM_CONTAINER,
@@ -224,9 +216,7 @@ pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
 
 /// Creates a line item in the launch's context; answers the platform's copy.
 pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     grant: Grant<'_>,
     payload: &Map<String, Value>,
 ) -> Result<Value> {
@@ -244,7 +234,7 @@ pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
         ],
         body: Some(lineitem_body(payload)?.to_string()),
     };
-    let response = token::call(ports, registration, key, &[scope::LINEITEM], &request).await?;
+    let response = token::call(platform, &[scope::LINEITEM], &request).await?;
     let created: Value = serde_json::from_slice(&response.body)
         .map_err(|_| Error::PlatformUnavailable("the created line item is not JSON".into()))?;
     if !created.get("id").is_some_and(Value::is_string) {
@@ -257,9 +247,7 @@ pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
 
 /// The results of a line item (AGS 2.0 §3.5), optionally for one user.
 pub async fn results<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     grant: Grant<'_>,
     lineitem: Option<&str>,
     user_id: Option<&str>,
@@ -271,9 +259,7 @@ pub async fn results<K: KeyValue, H: HttpClient, C: Crypto>(
         url.query_pairs_mut().append_pair("user_id", user);
     }
     all_pages(
-        ports,
-        registration,
-        key,
+        platform,
         &[scope::RESULT_READONLY],
         url.as_str(),
         RESULT_CONTAINER,

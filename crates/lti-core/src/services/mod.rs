@@ -11,6 +11,18 @@ pub mod token;
 
 pub use grant::Grant;
 
+use crate::keys::SigningKey;
+use crate::ports::Ports;
+use crate::registration::PlatformRegistration;
+
+/// A platform's services as the worker calls them: through `ports`, for
+/// `registration`, authenticated by client assertions signed with `key`.
+pub struct Platform<'a, K, H, C> {
+    pub ports: &'a Ports<'a, K, H, C>,
+    pub registration: &'a PlatformRegistration,
+    pub key: &'a SigningKey,
+}
+
 /// A JSON payload from the origin larger than this is refused unread.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 

@@ -5,25 +5,20 @@ use serde_json::Value;
 
 use super::grant::{scope, Grant};
 use super::paging::all_pages;
+use super::Platform;
 use crate::error::Result;
-use crate::keys::SigningKey;
-use crate::ports::{Crypto, HttpClient, KeyValue, Ports};
-use crate::registration::PlatformRegistration;
+use crate::ports::{Crypto, HttpClient, KeyValue};
 
 pub const MEMBERSHIP_CONTAINER: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
 
 /// Every member of the launch's context, as one list.
 pub async fn members<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     grant: Grant<'_>,
 ) -> Result<Vec<Value>> {
     let url = grant.memberships_url()?;
     all_pages(
-        ports,
-        registration,
-        key,
+        platform,
         &[scope::MEMBERSHIP_READONLY],
         url,
         MEMBERSHIP_CONTAINER,

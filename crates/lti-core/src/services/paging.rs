@@ -3,11 +3,9 @@
 use serde_json::Value;
 use url::Url;
 
-use super::token;
+use super::{token, Platform};
 use crate::error::{Error, Result};
-use crate::keys::SigningKey;
-use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue, Ports};
-use crate::registration::PlatformRegistration;
+use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue};
 
 /// Pages followed at most before a container is considered runaway.
 pub const MAX_PAGES: usize = 50;
@@ -45,9 +43,7 @@ pub fn same_origin(first: &str, next: &str) -> bool {
 
 /// GETs `first` and every `rel="next"` page after it, collecting `items`.
 pub async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     scopes: &[&str],
     first: &str,
     accept: &str,
@@ -60,7 +56,7 @@ pub async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
             return Ok(all);
         };
         let request = HttpRequest::get(&url).header("accept", accept);
-        let response = token::call(ports, registration, key, scopes, &request).await?;
+        let response = token::call(platform, scopes, &request).await?;
         let page: Value = serde_json::from_slice(&response.body)
             .map_err(|_| Error::PlatformUnavailable(format!("{url} answered no JSON")))?;
         all.extend(

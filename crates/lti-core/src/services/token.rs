@@ -6,11 +6,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::Platform;
 use crate::error::{Error, Result};
 use crate::jws;
 use crate::keys::SigningKey;
 use crate::login::random_token;
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method, Ports};
+use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
 use crate::registration::PlatformRegistration;
 
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -113,21 +114,24 @@ fn cache_key(registration: &PlatformRegistration, scopes: &[&str]) -> String {
 
 /// An access token for `scopes`: cached while usable, else requested once.
 pub async fn access_token<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     scopes: &[&str],
     renew: bool,
 ) -> Result<AccessToken> {
+    let Platform {
+        ports,
+        registration,
+        key,
+    } = platform;
     let store = ports.cached_store();
     let cache_key = cache_key(registration, scopes);
     if !renew {
-        let cached = store
-            .get(&cache_key)
-            .await?
-            .and_then(|v| serde_json::from_str::<AccessToken>(&v).ok());
-        if let Some(token) = cached.filter(|t| ports.now < t.use_until) {
-            return Ok(token);
+        // Parsed once per isolate; an entry that does not parse counts as absent.
+        let parse = |v: &str| Ok::<_, Error>(serde_json::from_str::<AccessToken>(v).ok());
+        let cached = store.get_parsed(&cache_key, parse).await?;
+        let usable = cached.as_deref().and_then(Option::as_ref);
+        if let Some(token) = usable.filter(|t| ports.now < t.use_until) {
+            return Ok(token.clone());
         }
     }
     let assertion = client_assertion(ports.crypto, key, registration, ports.rng, ports.now).await?;
@@ -148,19 +152,18 @@ pub async fn access_token<K: KeyValue, H: HttpClient, C: Crypto>(
 /// Sends a service request with a bearer token. A `401` means the platform
 /// dropped the token early: it is renewed and the request sent once more.
 pub async fn call<K: KeyValue, H: HttpClient, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
-    registration: &PlatformRegistration,
-    key: &SigningKey,
+    platform: &Platform<'_, K, H, C>,
     scopes: &[&str],
     request: &HttpRequest,
 ) -> Result<HttpResponse> {
     let mut renew = false;
     loop {
-        let token = access_token(ports, registration, key, scopes, renew).await?;
+        let token = access_token(platform, scopes, renew).await?;
         let authorized = request
             .clone()
             .header("authorization", format!("Bearer {}", token.access_token));
-        let response = ports
+        let response = platform
+            .ports
             .http
             .send(authorized)
             .await
