@@ -25,6 +25,12 @@
 //                                  the same run, so the ratio shows what a change is worth
 //   BENCH_ASSERTION_ALG=ES256      give both LTI workers a P-256 key beside the RSA one,
 //                                  so both sign their assertions ES256 (default RS256)
+//   BENCH_KV=external              run each worker in a bare workerd process (no Miniflare) whose
+//                                  KV namespaces are served by bench/kv-server.mjs in another
+//                                  process, as KV is on Cloudflare: the workerd CPU is then the
+//                                  worker's own work plus its HTTP clients, without the local
+//                                  KV simulator (no wrangler dev run)
+//   BENCH_OUT=latest               results go to bench/results/<name>.md and .json
 //   BENCH_PROFILE=<dir>            write a V8 CPU profile of each LTI worker's launch c8
 //                                  phase to <dir>/<worker>.cpuprofile (the inspector
 //                                  slows some calls, queueMicrotask most: read shares
@@ -34,6 +40,8 @@ import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +62,9 @@ const envInt = (name, dflt) => {
 const C1 = envInt("BENCH_C1", 400);
 const C8 = envInt("BENCH_C8", 1600);
 const PHASE_MS = envInt("BENCH_PHASE_SECONDS", 60) * 1000;
-const WRANGLER = process.env.BENCH_WRANGLER !== "0";
+const KV_EXTERNAL = process.env.BENCH_KV === "external";
+const OUT = /^[\w-]+$/.test(process.env.BENCH_OUT ?? "") ? process.env.BENCH_OUT : "latest";
+const WRANGLER = process.env.BENCH_WRANGLER !== "0" && !KV_EXTERNAL;
 const WRANGLER_LAUNCHES = envInt("BENCH_WRANGLER_LAUNCHES", 600);
 const ROUNDS = Math.max(1, envInt("BENCH_ROUNDS", 5));
 const PASSTHROUGH = 2000;
@@ -66,6 +76,7 @@ const HELLO_C8 = 4000;
 const HARD_LIMIT_MS = envInt("BENCH_HARD_LIMIT_SECONDS", 900) * 1000;
 const BASELINE = process.env.BENCH_BASELINE;
 const PROFILE = process.env.BENCH_PROFILE;
+const workerdBinary = createRequire(import.meta.url)("workerd").default;
 const THEIRS = BASELINE ? `baseline (${BASELINE})` : "theirs (JS + jose)";
 const ASSERTION_ALG = process.env.BENCH_ASSERTION_ALG === "ES256" ? "ES256" : "RS256";
 
@@ -215,7 +226,15 @@ function listen(handler) {
   });
 }
 
-function send(agent, port, { method = "GET", path: p, headers = {}, body }) {
+function send(agent, port, options) {
+  return sendOnce(agent, port, options).catch((e) => {
+    // A kept-alive socket the server closed while idle: the request never
+    // reached it, so it is sent again (the pattern Node's documentation gives).
+    if (e.reusedSocket && e.code === "ECONNRESET") return sendOnce(agent, port, options);
+    throw e;
+  });
+}
+function sendOnce(agent, port, { method = "GET", path: p, headers = {}, body }) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const req = http.request({ host: "127.0.0.1", port, method, path: p, headers, agent }, (res) => {
@@ -232,7 +251,7 @@ function send(agent, port, { method = "GET", path: p, headers = {}, body }) {
       res.on("error", reject);
     });
     req.setTimeout(30_000, () => req.destroy(new Error("request timed out (30 s)")));
-    req.on("error", reject);
+    req.on("error", (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
     req.end(body);
   });
 }
@@ -396,7 +415,7 @@ function bundleJsWorker(dir) {
 }
 
 /** Starts one Miniflare (one workerd process) and finds that process. */
-async function startWorker(name, modules, bindings, kv, kvRoot) {
+async function startMiniflare(name, modules, bindings, kv, kvRoot) {
   const before = workerdChildren();
   const mf = new Miniflare({
     name,
@@ -425,6 +444,86 @@ async function startWorker(name, modules, bindings, kv, kvRoot) {
     origin,
     agent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
   };
+}
+
+/** The KV server of BENCH_KV=external (bench/kv-server.mjs): its own Node process. */
+async function startKvServer(namespaces) {
+  const child = spawn(process.execPath, [path.join(HERE, "kv-server.mjs"), String(namespaces)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  cleanups.push(() => child.stdin.end());
+  const line = await new Promise((resolve, reject) => {
+    child.stdout.once("data", (d) => resolve(d.toString()));
+    child.once("exit", (code) => reject(new Error(`kv-server exited (${code})`)));
+  });
+  return { pid: child.pid, ports: JSON.parse(line) };
+}
+
+/** A capnp string literal (the PEM's newlines as \n). */
+const capnpText = (s) => JSON.stringify(s);
+
+/**
+ * Starts one workerd process directly, without Miniflare: its socket goes
+ * straight to the worker, and each KV namespace is an external service (the
+ * KV server), so only the worker's own work and its HTTP clients run here.
+ */
+async function startWorkerd(name, modules, bindings, kvPorts, dir) {
+  const port = await freePort();
+  const wdir = fs.mkdtempSync(path.join(dir, `workerd-${name}-`));
+  const moduleLines = modules.map((m) => {
+    const file = path.basename(m.path);
+    fs.writeFileSync(path.join(wdir, file), m.contents);
+    const kind = m.type === "CompiledWasm" ? "wasm" : "esModule";
+    return `(name = ${capnpText(file)}, ${kind} = embed ${capnpText(file)})`;
+  });
+  const bindingLines = Object.entries(bindings).map(([k, v]) => `(name = ${capnpText(k)}, text = ${capnpText(v)})`);
+  const services = [];
+  for (const [binding, kvPort] of Object.entries(kvPorts)) {
+    bindingLines.push(`(name = "${binding}", kvNamespace = "kv-${binding}")`);
+    services.push(`(name = "kv-${binding}", external = (address = "127.0.0.1:${kvPort}", http = ()))`);
+  }
+  fs.writeFileSync(
+    path.join(wdir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = (
+      modules = [${moduleLines.join(", ")}],
+      compatibilityDate = "${COMPAT_DATE}",
+      bindings = [${bindingLines.join(", ")}],
+      globalOutbound = "loopback",
+    )),
+    (name = "loopback", network = (allow = ["public", "private", "local"])),
+    ${services.join(",\n    ")}
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+`,
+  );
+  const inspectorPort = PROFILE && Object.keys(kvPorts).length ? await freePort() : null;
+  const args = ["serve", path.join(wdir, "config.capnp")];
+  if (inspectorPort) args.push(`--inspector-addr=127.0.0.1:${inspectorPort}`);
+  const child = spawn(workerdBinary, args, { stdio: ["ignore", "inherit", "inherit"] });
+  cleanups.push(() => child.kill());
+  for (let i = 0; ; i++) {
+    try {
+      await new Promise((resolve, reject) => {
+        const s = net.connect(port, "127.0.0.1", () => s.end(resolve)).on("error", reject);
+      });
+      break;
+    } catch (e) {
+      if (child.exitCode !== null || i > 200) throw new Error(`${name}: workerd did not start (${child.exitCode})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const origin = `http://127.0.0.1:${port}`;
+  return { name, pid: child.pid, port, origin, kvPorts, inspectorPort, agent: new http.Agent({ keepAlive: true, maxSockets: 16 }) };
+}
+
+/** Writes a value straight into a BENCH_KV=external namespace. */
+async function kvPut(kvPort, key, value) {
+  const res = await fetch(`http://127.0.0.1:${kvPort}/${encodeURIComponent(key)}?urlencoded=true`, { method: "PUT", body: value });
+  if (!res.ok) throw new Error(`kv put: ${res.status}`);
 }
 
 // ---------------------------------------------------------------- benchmark of one LTI worker
@@ -505,8 +604,11 @@ async function benchLti(target, world, fresh) {
 
 /** Starts the V8 sampling profiler of `target` (Chrome DevTools protocol). */
 async function startProfile(target) {
-  const url = await target.mf.getInspectorURL();
-  const ws = new WebSocket(new URL(`/core:user:${target.name}`, url).href);
+  const ws = new WebSocket(
+    target.mf
+      ? new URL(`/core:user:${target.name}`, await target.mf.getInspectorURL()).href
+      : `ws://127.0.0.1:${target.inspectorPort}/main`,
+  );
   await new Promise((resolve, reject) => ws.on("open", resolve).on("error", reject));
   const pending = new Map();
   ws.on("message", (data) => {
@@ -717,7 +819,13 @@ function report(meta, res, hello, wrangler) {
   const L = [];
   L.push(`# lti-edge launch benchmark`);
   L.push("");
-  L.push(`${meta.date} · ${meta.host} · Node ${process.version} · Miniflare ${meta.miniflare} (workerd) · jose ${meta.jose}`);
+  L.push(
+    `${meta.date} · ${meta.host} · Node ${process.version} · ` +
+      (KV_EXTERNAL
+        ? `workerd ${meta.workerd} alone, KV in another process (bench/kv-server.mjs)`
+        : `Miniflare ${meta.miniflare} (workerd, KV simulator in the same process)`) +
+      ` · jose ${meta.jose}`,
+  );
   L.push("");
   L.push(
     `Ours: build/index_bg.wasm ${(meta.build.bytes / 1024).toFixed(0)} KiB, **${(meta.build.gzip / 1024).toFixed(0)} KiB gzip** ` +
@@ -875,6 +983,15 @@ async function main() {
   const bindings = { ORIGIN_URL: originUrl, LTI_PRIVATE_KEY: toolPem };
 
   const read = (p) => fs.readFileSync(p);
+  const kvServer = KV_EXTERNAL ? await startKvServer(6) : null;
+  const kvPorts = () => {
+    const [a, b] = kvServer.ports.splice(0, 2);
+    return { PLATFORMS: a, LTI_STATE: b };
+  };
+  const startWorker = (name, modules, vars, kv) =>
+    KV_EXTERNAL
+      ? startWorkerd(name, modules, vars, kv ? kvPorts() : {}, dir)
+      : startMiniflare(name, modules, vars, kv, kvRoot);
   const oursTarget = await startWorker(
     "ours",
     [
@@ -883,7 +1000,6 @@ async function main() {
     ],
     bindings,
     true,
-    kvRoot,
   );
   const baseline = BASELINE && snapshotBuild(fs.mkdtempSync(path.join(dir, "baseline-")), BASELINE);
   const theirsTarget = await startWorker(
@@ -896,7 +1012,6 @@ async function main() {
       : [{ type: "ESModule", path: js.path, contents: read(js.path) }],
     bindings,
     true,
-    kvRoot,
   );
   const floorPath = path.join(HERE, "js-worker/floor.mjs");
   const floorTarget = await startWorker(
@@ -904,7 +1019,6 @@ async function main() {
     [{ type: "ESModule", path: floorPath, contents: read(floorPath) }],
     bindings,
     true,
-    kvRoot,
   );
   fs.writeFileSync(path.join(dir, "hello.mjs"), `export default { fetch() { return new Response("hello"); } };`);
   const helloTarget = await startWorker(
@@ -922,7 +1036,8 @@ async function main() {
   ]) {
     t.issuer = issuer;
     t.seqBase = base;
-    await (await t.mf.getKVNamespace("PLATFORMS")).put(regKey, regJson);
+    if (KV_EXTERNAL) await kvPut(t.kvPorts.PLATFORMS, regKey, regJson);
+    else await (await t.mf.getKVNamespace("PLATFORMS")).put(regKey, regJson);
   }
   originHostToName = {
     [new URL(oursTarget.origin).host]: "ours",
@@ -985,6 +1100,7 @@ async function main() {
     date: new Date().toISOString().replace("T", " ").slice(0, 16) + " UTC",
     host: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim() ?? "cpu"}, load avg ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
     miniflare: pkg("miniflare"),
+    workerd: pkg("workerd"),
     jose: pkg("jose"),
     build,
     js,
@@ -996,9 +1112,9 @@ async function main() {
   };
   const md = report(meta, best, hello, wrangler);
   fs.mkdirSync(RESULTS, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS, "latest.md"), md);
+  fs.writeFileSync(path.join(RESULTS, `${OUT}.md`), md);
   fs.writeFileSync(
-    path.join(RESULTS, "latest.json"),
+    path.join(RESULTS, `${OUT}.json`),
     JSON.stringify({ meta, median: best, rounds: all, hello, wrangler }, null, 2) + "\n",
   );
   process.stdout.write(md);

@@ -295,10 +295,9 @@ async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let assertion = runtime.assertion(&ports, &launch.claims, sub).await?;
     let ttl = runtime.config().session_ttl;
     let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
-    let target = Url::parse(&launch.target_link_uri).map_err(|e| Failure::Runtime(e.into()))?;
     let origin = runtime.origin();
     let forward = Forward {
-        url: origin.url_for(&target),
+        url: origin.url_for(&launch.target_link_uri),
         method: Method::Get,
         headers: origin.add_worker_headers(
             launch_headers(&req.headers)?,

@@ -135,24 +135,28 @@ impl Crypto for WebCrypto {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool, CryptoError> {
-        let member = |m: &Option<String>| m.as_deref().unwrap_or("").into();
-        let fields = match alg {
-            Alg::Rs256 => vec![
-                ("kty", "RSA".into()),
-                ("n", member(&key.n)),
-                ("e", member(&key.e)),
-            ],
-            Alg::Es256 => vec![
-                ("kty", "EC".into()),
-                ("crv", "P-256".into()),
-                ("x", member(&key.x)),
-                ("y", member(&key.y)),
-            ],
-        };
         // The key's own members name it in the cache.
         let members = [&key.n, &key.e, &key.x, &key.y];
         let cache_key: Vec<&str> = members.into_iter().flatten().map(String::as_str).collect();
-        let key = imported(cache_key.join(".").as_bytes(), import_jwk(&fields, alg)).await?;
+        let import = async {
+            // Built only on a cache miss: each member is a string copied into JS.
+            let member = |m: &Option<String>| m.as_deref().unwrap_or("").into();
+            let fields = match alg {
+                Alg::Rs256 => vec![
+                    ("kty", "RSA".into()),
+                    ("n", member(&key.n)),
+                    ("e", member(&key.e)),
+                ],
+                Alg::Es256 => vec![
+                    ("kty", "EC".into()),
+                    ("crv", "P-256".into()),
+                    ("x", member(&key.x)),
+                    ("y", member(&key.y)),
+                ],
+            };
+            import_jwk(&fields, alg).await
+        };
+        let key = imported(cache_key.join(".").as_bytes(), import).await?;
         verify_with_key(alg, &key, message, signature).await
     }
 

@@ -164,13 +164,14 @@ pub fn random_token(rng: &dyn Rng) -> String {
 }
 
 /// A URL must stay on this tool's scheme, host and port (no open redirect).
-pub fn check_same_origin(url: &str, tool_base: &Url, name: &'static str) -> Result<()> {
+/// Returns it parsed.
+pub fn check_same_origin(url: &str, tool_base: &Url, name: &'static str) -> Result<Url> {
     let url = Url::parse(url).map_err(|_| Error::InvalidParameter {
         name,
         reason: "not an absolute URL".into(),
     })?;
     if url.origin() == tool_base.origin() {
-        Ok(())
+        Ok(url)
     } else {
         Err(Error::ForeignTarget(name))
     }

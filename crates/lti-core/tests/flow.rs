@@ -154,7 +154,10 @@ fn accepts_a_valid_launch_with_claims_exactly_as_received() {
     assert_eq!(launch.message_type, MessageType::ResourceLink);
     assert_eq!(launch.deployment_id, DEPLOYMENT);
     assert_eq!(launch.sub.as_deref(), Some("user-1"));
-    assert_eq!(launch.target_link_uri, "https://tool.example.com/course/1");
+    assert_eq!(
+        launch.target_link_uri.as_str(),
+        "https://tool.example.com/course/1"
+    );
     assert_eq!(launch.claims.get(), claims.to_string());
 }
 
@@ -321,7 +324,8 @@ fn accepts_deep_linking_without_target_link_uri() {
     .unwrap();
     assert_eq!(launch.message_type, MessageType::DeepLinking);
     assert_eq!(
-        launch.target_link_uri, "https://tool.example.com/course/1",
+        launch.target_link_uri.as_str(),
+        "https://tool.example.com/course/1",
         "the login's"
     );
     let missing = launch_with(|c| c[lti("message_type")] = json!("LtiDeepLinkingRequest"));

@@ -75,7 +75,7 @@ pub struct VerifiedLaunch {
     pub message_type: MessageType,
     pub deployment_id: String,
     /// Where the user goes on this tool (always on the tool's own origin).
-    pub target_link_uri: String,
+    pub target_link_uri: Url,
 }
 
 /// Verifies a launch, step by step. `state_cookie` says whether the browser
@@ -155,11 +155,8 @@ fn check_claims(
     let deployment_id = claims::check_deployment(claims, &registration)?.to_owned();
     let message_type = claims::check_message(claims)?;
     // Deep linking requests may omit target_link_uri; the login's then applies.
-    let target_link_uri = match claims::string(claims, claims::TARGET_LINK_URI) {
-        Ok(uri) => uri.to_owned(),
-        Err(_) => login_target.to_owned(),
-    };
-    check_same_origin(&target_link_uri, tool_base, "target_link_uri")?;
+    let target_link_uri = claims::string(claims, claims::TARGET_LINK_URI).unwrap_or(login_target);
+    let target_link_uri = check_same_origin(target_link_uri, tool_base, "target_link_uri")?;
     Ok(VerifiedLaunch {
         registration,
         sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
