@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let tool = tool_base();
     let same = check_same_origin(&request.target_link_uri, &tool, "target_link_uri");
     render_err(&same);
-    if let Ok(target) = same {
+    if let Ok(target) = &same {
         assert_eq!(target.origin(), tool.origin());
     }
     let redirect = initiate_login(&request, &registration(), &tool, &FixedRng);
