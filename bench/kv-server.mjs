@@ -44,10 +44,12 @@ function serve(store) {
 function list(store, url, now, res) {
   const prefix = url.searchParams.get("prefix") ?? "";
   const limit = Number(url.searchParams.get("key_count_limit") ?? 1000);
+  const start = Number(url.searchParams.get("cursor") ?? 0);
   const names = [...store.keys()].filter((k) => k.startsWith(prefix) && store.get(k).expiration > now).sort();
-  const keys = names.slice(0, limit).map((name) => ({ name }));
+  const keys = names.slice(start, start + limit).map((name) => ({ name }));
+  const done = start + limit >= names.length;
   res.writeHead(200, { "content-type": "application/json" });
-  res.end(JSON.stringify({ keys, list_complete: names.length <= limit, cacheStatus: null }));
+  res.end(JSON.stringify({ keys, list_complete: done, ...(done ? {} : { cursor: String(start + limit) }), cacheStatus: null }));
 }
 
 const ports = [];
