@@ -1,6 +1,8 @@
 //! `/lti/services/*`: LTI Advantage for the origin, which calls server to
 //! server with `Authorization: Bearer <assertion or service token>`.
 
+use std::rc::Rc;
+
 use lti_core::assertion::{issue_service_token, verify_assertion, AssertionClaims};
 use lti_core::keys::{origin_key, platform_key, signing_keys, SigningKey};
 use lti_core::registration::{load_registration, PlatformRegistration};
@@ -17,9 +19,9 @@ use crate::routes::Runtime;
 
 /// A verified caller: the worker's keys, the bearer's claims, its registration.
 struct Caller {
-    keys: std::rc::Rc<Vec<SigningKey>>,
+    keys: Rc<Vec<SigningKey>>,
     claims: AssertionClaims,
-    registration: PlatformRegistration,
+    registration: Rc<PlatformRegistration>,
 }
 
 impl Caller {

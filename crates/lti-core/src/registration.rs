@@ -1,6 +1,8 @@
 //! Platform registrations: one KV entry per (issuer, client_id), parsed and
 //! validated once, so the rest of the core can trust every field.
 
+use std::rc::Rc;
+
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -82,7 +84,7 @@ pub async fn find_registration(
     platforms: &impl KeyValue,
     issuer: &str,
     client_id: Option<&str>,
-) -> Result<PlatformRegistration> {
+) -> Result<Rc<PlatformRegistration>> {
     let key = match client_id {
         Some(client_id) => registration_key(issuer, client_id),
         None => sole_registration_key(platforms, issuer).await?,
@@ -107,14 +109,14 @@ async fn sole_registration_key(platforms: &impl KeyValue, issuer: &str) -> Resul
     }
 }
 
-/// Loads and validates the registration stored under `key`, if any.
+/// Loads and validates the registration stored under `key`, if any. Shared,
+/// not copied: a warm isolate keeps it parsed in its memory cache.
 pub async fn load_registration(
     platforms: &impl KeyValue,
     key: &str,
-) -> Result<Option<PlatformRegistration>> {
+) -> Result<Option<Rc<PlatformRegistration>>> {
     let parse = |json: &str| PlatformRegistration::parse(key, json);
-    let registration = platforms.get_parsed(key, parse).await?;
-    Ok(registration.map(|r| r.as_ref().clone()))
+    platforms.get_parsed(key, parse).await
 }
 
 #[cfg(test)]

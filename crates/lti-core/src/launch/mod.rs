@@ -4,6 +4,8 @@
 
 pub mod claims;
 
+use std::rc::Rc;
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use url::Url;
@@ -67,7 +69,7 @@ fn truncate(text: String) -> String {
 /// A launch that passed every check.
 #[derive(Debug, Clone)]
 pub struct VerifiedLaunch {
-    pub registration: PlatformRegistration,
+    pub registration: Rc<PlatformRegistration>,
     /// Every claim of the id_token, exactly as received: the payload's JSON text.
     pub claims: Box<RawValue>,
     /// The LTI user id; absent for anonymous launches.
@@ -135,7 +137,7 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
 /// Steps 6-11: the claims, against the registration and the login.
 fn check_claims(
     payload: Vec<u8>,
-    registration: PlatformRegistration,
+    registration: Rc<PlatformRegistration>,
     nonce: &str,
     login_target: &str,
     now: u64,
