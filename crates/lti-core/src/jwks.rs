@@ -23,7 +23,7 @@ pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 /// A public key as a JWK (RFC 7517): RSA (`n`, `e`, RFC 7518 §6.3.1) or EC
 /// P-256 (`crv`, `x`, `y`, §6.2.1). Platforms' keys and the tool's own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicJwk {
     pub kty: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +50,7 @@ impl PublicJwk {
             kty: "RSA".into(),
             n: Some(n),
             e: Some(e),
-            ..Self::empty()
+            ..Self::default()
         }
     }
 
@@ -60,21 +60,7 @@ impl PublicJwk {
             crv: Some("P-256".into()),
             x: Some(x),
             y: Some(y),
-            ..Self::empty()
-        }
-    }
-
-    fn empty() -> Self {
-        Self {
-            kty: String::new(),
-            n: None,
-            e: None,
-            crv: None,
-            x: None,
-            y: None,
-            kid: None,
-            alg: None,
-            use_: None,
+            ..Self::default()
         }
     }
 

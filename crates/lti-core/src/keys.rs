@@ -78,7 +78,9 @@ impl SigningKey {
 
 /// RFC 7638 JWK thumbprint: the required members, in lexicographic order.
 pub fn thumbprint(jwk: &PublicJwk) -> String {
-    let member = |m: &Option<String>| m.clone().unwrap_or_default();
+    fn member(m: &Option<String>) -> &str {
+        m.as_deref().unwrap_or_default()
+    }
     let canonical = match jwk.algorithm() {
         Alg::Rs256 => format!(
             r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
@@ -97,16 +99,19 @@ pub fn thumbprint(jwk: &PublicJwk) -> String {
 /// The key that signs for platforms (client assertions, deep linking
 /// responses): the first RSA key, since LTI requires RS256.
 pub fn platform_key(keys: &[SigningKey]) -> &SigningKey {
-    keys.iter()
-        .find(|k| k.algorithm() == Alg::Rs256)
-        .unwrap_or(&keys[0])
+    first_for(keys, Alg::Rs256)
 }
 
 /// The key that signs for the origin (assertions, service tokens): the first
 /// P-256 key when there is one, else the first key.
 pub fn origin_key(keys: &[SigningKey]) -> &SigningKey {
+    first_for(keys, Alg::Es256)
+}
+
+/// The first key for `alg`, else the first key.
+fn first_for(keys: &[SigningKey], alg: Alg) -> &SigningKey {
     keys.iter()
-        .find(|k| k.algorithm() == Alg::Es256)
+        .find(|k| k.algorithm() == alg)
         .unwrap_or(&keys[0])
 }
 
