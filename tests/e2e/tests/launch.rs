@@ -131,7 +131,8 @@ fn browser_flow_through_the_dev_platform(stack: &Stack) {
     assert!(seen[0].assertion().is_some());
 }
 
-fn worker_jwks(stack: &Stack) -> Value {
+/// The worker's published keys.
+pub fn worker_jwks(stack: &Stack) -> Value {
     let reply = Browser::default().get(&stack.url("/.well-known/jwks.json"));
     serde_json::from_str(&reply.body).unwrap()
 }

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use lti_edge_e2e::{Browser, Stack};
 
 use crate::common::*;
+use crate::launch::worker_jwks;
 use crate::Test;
 
 pub const TESTS: &[(&str, Test)] = &[
@@ -165,12 +166,7 @@ fn with_a_p256_key_assertions_are_es256_and_platforms_get_rs256(_: &Stack) {
     let pem = |name: &str| std::fs::read_to_string(fixtures.join(name)).unwrap();
     let keys = format!("{}{}", pem("tool-p256.pem"), pem("tool.pem"));
     let stack = Stack::start_with(&[("LTI_PRIVATE_KEY", &keys)]);
-    let jwks: serde_json::Value = serde_json::from_str(
-        &Browser::default()
-            .get(&stack.url("/.well-known/jwks.json"))
-            .body,
-    )
-    .unwrap();
+    let jwks = worker_jwks(&stack);
     let types: Vec<_> = jwks["keys"]
         .as_array()
         .unwrap()

@@ -6,6 +6,7 @@ use lti_edge_e2e::{Browser, Reply, Stack};
 use serde_json::{json, Value};
 
 use crate::common::*;
+use crate::launch::worker_jwks;
 use crate::Test;
 
 pub const TESTS: &[(&str, Test)] = &[
@@ -149,13 +150,7 @@ fn client_assertion_is_signed_by_a_published_key(stack: &Stack) {
         .platform
         .last_client_assertion("a")
         .expect("a token was requested");
-    let jwks: Value = serde_json::from_str(
-        &Browser::default()
-            .get(&stack.url("/.well-known/jwks.json"))
-            .body,
-    )
-    .unwrap();
-    let kids: Vec<_> = jwks["keys"]
+    let kids: Vec<_> = worker_jwks(stack)["keys"]
         .as_array()
         .unwrap()
         .iter()
