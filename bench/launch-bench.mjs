@@ -337,7 +337,7 @@ async function doLogin(target, seq) {
   const state = location.searchParams.get("state");
   const nonce = location.searchParams.get("nonce");
   const cookies = [].concat(r.headers["set-cookie"] || []);
-  const stateCookie = cookies.map((c) => c.split(";")[0]).find((c) => c.startsWith(`lti_state_${state}=`));
+  const stateCookie = cookies.map((c) => c.split(";")[0]).find((c) => /^(__Host-)?lti_state_/.test(c) && c.includes(`lti_state_${state}=`));
   const redirect = location.searchParams.get("redirect_uri");
   if (!state || !nonce || !stateCookie || redirect !== `${target.origin}/lti/launch`)
     return { ok: false, ms: r.ms, detail: `login: bad redirect ${r.headers.location} / ${cookies}` };
@@ -359,7 +359,7 @@ async function doLaunch(target, login) {
     body,
   });
   const cookies = [].concat(r.headers["set-cookie"] || []);
-  const session = cookies.some((c) => c.startsWith("lti_session="));
+  const session = cookies.some((c) => /^(__Host-)?lti_session=/.test(c));
   if (r.status !== 200 || r.body !== ORIGIN_BODY || !session)
     return { ok: false, ms: r.ms, detail: `launch ${r.status}: ${r.body.slice(0, 300)}` };
   return { ok: true, ms: r.ms };

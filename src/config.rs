@@ -1,5 +1,6 @@
 //! The worker's configuration: `[vars]`, secrets and KV bindings.
 
+use lti_core::registration::check_endpoint;
 use lti_core::Error;
 use url::Url;
 use worker::Env;
@@ -48,7 +49,7 @@ impl Config {
     pub fn from_env(env: &Env) -> Result<Self, Error> {
         let origin =
             var(env, "ORIGIN_URL").ok_or_else(|| Error::Config("ORIGIN_URL is not set".into()))?;
-        let origin = Url::parse(&origin).map_err(|e| Error::Config(format!("ORIGIN_URL: {e}")))?;
+        let origin = parse_origin(&origin)?;
         let audience = var(env, "ASSERTION_AUDIENCE")
             .unwrap_or_else(|| origin.as_str().trim_end_matches('/').to_owned());
         let session_ttl = number(env, "SESSION_TTL", lti_core::session::DEFAULT_TTL)?;
@@ -77,6 +78,14 @@ impl Config {
     }
 }
 
+/// `ORIGIN_URL`. Assertions travel to the origin in a header: never in clear
+/// text over a network (plain http only on loopback, for development).
+fn parse_origin(value: &str) -> Result<Url, Error> {
+    let invalid = |e: String| Error::Config(format!("ORIGIN_URL: {e}"));
+    check_endpoint(value).map_err(invalid)?;
+    Url::parse(value).map_err(|e| invalid(e.to_string()))
+}
+
 /// A whole-number variable (seconds or milliseconds, as its name says).
 fn number(env: &Env, name: &str, default: u64) -> Result<u64, Error> {
     match var(env, name) {
@@ -84,5 +93,31 @@ fn number(env: &Env, name: &str, default: u64) -> Result<u64, Error> {
             .parse()
             .map_err(|_| Error::Config(format!("{name} must be a whole number"))),
         None => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_must_be_https_except_on_loopback() {
+        for good in [
+            "https://app.example.com",
+            "http://127.0.0.1:9002",
+            "http://localhost:3000/app/",
+        ] {
+            assert!(parse_origin(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://app.example.com",
+            "ftp://127.0.0.1",
+            "app.example.com",
+        ] {
+            assert!(
+                matches!(parse_origin(bad), Err(Error::Config(m)) if m.starts_with("ORIGIN_URL")),
+                "{bad}"
+            );
+        }
     }
 }

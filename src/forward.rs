@@ -3,6 +3,7 @@
 
 use lti_core::assertion::HEADER as ASSERTION;
 use lti_core::cookies;
+use lti_core::forwarding::{drops_client_header, private_cache_control, rewrite_location};
 use url::Url;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -10,20 +11,6 @@ use web_sys::{RequestInit, RequestRedirect, ResponseInit, WorkerGlobalScope};
 use worker::{Headers, Method};
 
 use crate::response::Failure;
-
-/// Request headers never passed on: hop-by-hop ones, `host` (the origin's
-/// comes from its URL) and `cookie` (rebuilt without the worker's).
-const DROPPED: [&str; 9] = [
-    "host",
-    "cookie",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authorization",
-];
 
 /// The origin app behind the worker.
 pub struct Origin<'a> {
@@ -33,6 +20,9 @@ pub struct Origin<'a> {
     pub tool: &'a Url,
     /// How long the origin may take to start answering.
     pub timeout_ms: u32,
+    /// The client's address as Cloudflare saw it (`CF-Connecting-IP`, which
+    /// Cloudflare sets and clients cannot).
+    pub client_ip: Option<String>,
 }
 
 /// A request on its way to the origin.
@@ -41,6 +31,9 @@ pub struct Forward {
     pub method: Method,
     pub headers: Headers,
     pub body: Option<JsValue>,
+    /// Whether the request carries a session's assertion: the answer is then
+    /// for this browser alone.
+    pub for_session: bool,
 }
 
 impl Origin<'_> {
@@ -53,11 +46,9 @@ impl Origin<'_> {
         target
     }
 
-    /// Headers for the origin: the client's, minus what must not pass (the
-    /// assertion header among them), plus the worker's assertion. The copy is
-    /// made natively, then trimmed: a few calls into JS instead of several
-    /// per header. Header names are case-insensitive, so one `delete` drops
-    /// every spelling of a name.
+    /// Headers for the origin: the client's, minus what must not pass (see
+    /// [`drops_client_header`]: the assertion header in any spelling, proxy
+    /// headers), plus the worker's own. The copy is made natively, then trimmed.
     pub fn headers(
         &self,
         client: &Headers,
@@ -65,14 +56,17 @@ impl Origin<'_> {
         assertion: Option<&str>,
     ) -> worker::Result<Headers> {
         let headers = Headers(web_sys::Headers::new_with_headers(&client.0)?);
-        for name in DROPPED.iter().chain([&ASSERTION]) {
-            headers.delete(name)?;
+        // Names come lower-cased; collected first, as deleting while
+        // iterating skips entries.
+        let dropped: Vec<String> = headers.keys().filter(|n| drops_client_header(n)).collect();
+        for name in dropped {
+            headers.delete(&name)?;
         }
         self.add_worker_headers(headers, cookies, assertion)
     }
 
     /// Adds the worker's own headers to `headers`, which must hold nothing a
-    /// client chose unchecked: its cookies, `X-Forwarded-*`, the assertion.
+    /// client chose unchecked: its cookies, proxy headers, the assertion.
     pub fn add_worker_headers(
         &self,
         headers: Headers,
@@ -85,6 +79,9 @@ impl Origin<'_> {
         let host = &self.tool[url::Position::BeforeHost..url::Position::AfterPort];
         headers.set("x-forwarded-host", host)?;
         headers.set("x-forwarded-proto", self.tool.scheme())?;
+        if let Some(ip) = &self.client_ip {
+            headers.set("x-forwarded-for", ip)?;
+        }
         if let Some(assertion) = assertion {
             headers.set(ASSERTION, assertion)?;
         }
@@ -126,7 +123,9 @@ impl Origin<'_> {
         )?;
         let headers = Headers(answer.headers());
         if let Some(location) = headers.get("location")? {
-            headers.set("location", &self.rewrite_location(&location))?;
+            if let Some(location) = rewrite_location(&location, self.base, self.tool) {
+                headers.set("location", &location)?;
+            }
         }
         for cookie in set_cookies {
             headers.append("set-cookie", cookie)?;
@@ -134,20 +133,12 @@ impl Origin<'_> {
         if !set_cookies.is_empty() {
             // A response carrying the worker's cookies must never be cached.
             headers.set("cache-control", "no-store")?;
+        } else if forward.for_session {
+            let origin = headers.get("cache-control")?;
+            if let Some(value) = private_cache_control(origin.as_deref()) {
+                headers.set("cache-control", &value)?;
+            }
         }
         Ok(answer)
-    }
-
-    /// A redirect to the origin's own URL becomes one to the worker's.
-    fn rewrite_location(&self, location: &str) -> String {
-        match Url::parse(location) {
-            Ok(mut url) if url.origin() == self.base.origin() => {
-                let _ = url.set_scheme(self.tool.scheme());
-                let _ = url.set_host(self.tool.host_str());
-                let _ = url.set_port(self.tool.port());
-                url.into()
-            }
-            _ => location.to_owned(),
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! lti-edge: an LTI 1.3 gateway as a Cloudflare Worker. This crate is the thin
 //! workers-rs adapter; the protocol is in `lti_core`.
 
+mod body;
 mod config;
 mod forward;
 mod login_state;

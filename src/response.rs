@@ -16,6 +16,8 @@ pub enum Failure {
     OriginTimeout,
     /// The runtime failed (a binding missing, a JS exception).
     Runtime(worker::Error),
+    /// An unsafe request with the session, sent from another site's page.
+    CrossSite,
 }
 
 impl From<Error> for Failure {
@@ -41,6 +43,7 @@ impl Failure {
         match self {
             Failure::Lti(e) => match e.kind() {
                 ErrorKind::BadRequest => 400,
+                ErrorKind::PayloadTooLarge => 413,
                 ErrorKind::Unauthorized => 401,
                 ErrorKind::Forbidden => 403,
                 ErrorKind::PlatformUnavailable => 502,
@@ -50,6 +53,7 @@ impl Failure {
             Failure::Origin(_) => 502,
             Failure::OriginTimeout => 504,
             Failure::Runtime(_) => 500,
+            Failure::CrossSite => 403,
         }
     }
 
@@ -59,6 +63,7 @@ impl Failure {
             Failure::Origin(_) => "origin_unavailable",
             Failure::OriginTimeout => "origin_timeout",
             Failure::Runtime(_) => "internal_error",
+            Failure::CrossSite => "cross_site_request",
         }
     }
 
@@ -70,6 +75,9 @@ impl Failure {
             Failure::OriginTimeout => {
                 "the application behind this tool did not answer in time".into()
             }
+            Failure::CrossSite => "a page of another site sent this request with your session \
+                of this tool; it was not passed on. Use the tool's own pages."
+                .into(),
             _ => "internal error; the details are in the tool's log".into(),
         }
     }
@@ -77,10 +85,11 @@ impl Failure {
     /// The full detail, for the log only.
     fn detail(&self) -> String {
         match self {
-            Failure::Lti(e) => format!("{e}"),
+            Failure::Lti(e) => e.detail(),
             Failure::Origin(e) => format!("origin fetch failed: {e}"),
             Failure::OriginTimeout => "origin fetch timed out".into(),
             Failure::Runtime(e) => format!("runtime: {e}"),
+            Failure::CrossSite => "cross-site unsafe request with a session".into(),
         }
     }
 
@@ -108,11 +117,7 @@ impl Failure {
         if status >= 500 {
             console_error!("{title}: {status} {}: {}", self.code(), self.detail());
         } else {
-            console_warn!(
-                "{title}: {status} {}: {}",
-                self.code(),
-                self.public_message()
-            );
+            console_warn!("{title}: {status} {}: {}", self.code(), self.detail());
         }
     }
 }

@@ -10,17 +10,18 @@ use lti_core::launch::{verify_launch, LaunchRequest};
 use lti_core::login::{initiate_login, save_login, LoginRequest, LOGIN_TTL};
 use lti_core::ports::Ports;
 use lti_core::registration::find_registration;
-use lti_core::session::{load_session, start_session};
+use lti_core::session::{check_session_grant, load_session, start_session};
 use lti_core::Error;
 use url::Url;
-use wasm_bindgen_futures::JsFuture;
-use worker::{Env, Headers, Method, Request, Response};
+use worker::{Env, Headers, Method, Response};
 
+use crate::body::{read_capped, BodyError};
 use crate::config::{Config, LoginStore, LOGINS, LTI_STATE, PLATFORMS};
 use crate::forward::{Forward, Origin};
 use crate::platform::{self, FetchClient, KvNamespace, OsRng, Store, WebCrypto};
 use crate::response::{page_headers, Failure};
 use lti_core::cookies;
+use lti_core::forwarding::is_cross_site_unsafe;
 
 /// Browsers send at most about 4 KiB per cookie; the worker's own are small.
 const MAX_COOKIE_BYTES: usize = 8 * 1024;
@@ -111,12 +112,13 @@ impl Runtime {
         }
     }
 
-    pub fn origin(&self) -> Origin<'_> {
-        Origin {
+    pub fn origin(&self, req: &Incoming) -> worker::Result<Origin<'_>> {
+        Ok(Origin {
             base: &self.config().origin,
             tool: &self.tool,
             timeout_ms: self.config().origin_timeout_ms,
-        }
+            client_ip: req.headers.get("cf-connecting-ip")?,
+        })
     }
 
     pub fn assertion_config(&self) -> AssertionConfig {
@@ -152,16 +154,22 @@ impl Runtime {
 /// `worker::Request` would copy properties (such as `cf`) no route reads.
 pub struct Incoming {
     raw: web_sys::Request,
-    method: Method,
-    headers: Headers,
+    pub method: Method,
+    pub headers: Headers,
     /// The `Cookie` header, read once.
     cookie: Option<String>,
 }
 
 impl Incoming {
-    async fn bytes(&self) -> worker::Result<Vec<u8>> {
-        let buffer = JsFuture::from(self.raw.array_buffer()?).await?;
-        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    /// The body, if it holds at most `limit` bytes (`what` names it in the 413).
+    pub async fn body(&self, limit: usize, what: &'static str) -> Result<Vec<u8>, Failure> {
+        let declared = self.headers.get("content-length")?;
+        read_capped(self.raw.body(), declared.as_deref(), limit)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge => Error::BodyTooLarge { what, limit }.into(),
+                BodyError::Failed(e) => e.into(),
+            })
     }
 }
 
@@ -236,21 +244,7 @@ async fn params(req: &Incoming, url: &Url) -> Result<Vec<(String, String)>, Fail
         }
         .into());
     }
-    let too_large = || Error::TooLarge {
-        what: "request body",
-        limit: MAX_FORM_BYTES,
-    };
-    let declared = req
-        .headers
-        .get("content-length")?
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|l| l > MAX_FORM_BYTES) {
-        return Err(too_large().into());
-    }
-    let body = req.bytes().await?;
-    if body.len() > MAX_FORM_BYTES {
-        return Err(too_large().into());
-    }
+    let body = req.body(MAX_FORM_BYTES, "request body").await?;
     Ok(url::form_urlencoded::parse(&body).into_owned().collect())
 }
 
@@ -274,7 +268,12 @@ async fn login(req: Incoming, env: &Env, url: &Url) -> Outcome {
     save_login(ports.logins, &redirect).await?;
     let headers = page_headers()?;
     headers.set("location", &redirect.location)?;
-    headers.append("set-cookie", &cookies::state(&redirect.state, LOGIN_TTL))?;
+    let jar = cookies::parse(req.cookie.as_deref());
+    for state in cookies::states_to_clear(&jar) {
+        headers.append("set-cookie", &cookies::clear_state(state))?;
+    }
+    let cookie = cookies::state(&redirect.state, ports.now, LOGIN_TTL);
+    headers.append("set-cookie", &cookie)?;
     Ok(Response::empty()?
         .with_status(302)
         .with_headers(headers)
@@ -295,7 +294,7 @@ async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let assertion = runtime.assertion(&ports, &launch.claims, sub).await?;
     let ttl = runtime.config().session_ttl;
     let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
-    let origin = runtime.origin();
+    let origin = runtime.origin(&req)?;
     let forward = Forward {
         url: origin.url_for(&launch.target_link_uri),
         method: Method::Get,
@@ -305,6 +304,7 @@ async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
             Some(&assertion),
         )?,
         body: None,
+        for_session: true,
     };
     let set_cookies = [
         cookies::session(&session, ttl),
@@ -326,7 +326,6 @@ fn launch_headers(client: &Headers) -> worker::Result<Headers> {
 
 async fn services(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
-    let req = Request::from(req.raw);
     Ok(crate::services::handle(req, &runtime, url).await?.into())
 }
 
@@ -350,12 +349,16 @@ async fn passthrough(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
     let ports = runtime.ports();
     let jar = cookies::parse(req.cookie.as_deref());
-    let session = match cookies::session_id(&jar) {
-        Some(id) => load_session(ports.store, id, ports.now).await?,
+    let session = match cookies::session_id(&jar)? {
+        Some(id) => {
+            check_same_site(&req, &runtime.tool)?;
+            load_session(ports.store, id, ports.now).await?
+        }
         None => None,
     };
     let assertion = match &session {
         Some(session) => {
+            check_session_grant(&ports, session).await?;
             let sub = session.sub();
             Some(
                 runtime
@@ -365,12 +368,28 @@ async fn passthrough(req: Incoming, env: &Env, url: &Url) -> Outcome {
         }
         None => None,
     };
-    let origin = runtime.origin();
+    let origin = runtime.origin(&req)?;
     let forward = Forward {
         url: origin.url_for(url),
         headers: origin.headers(&req.headers, &jar, assertion.as_deref())?,
+        for_session: assertion.is_some(),
         method: req.method,
         body: req.raw.body().map(Into::into),
     };
     origin.send(forward, &[]).await
+}
+
+/// A browser holding a session sends unsafe requests only from the tool's own
+/// pages: another frame on the LMS page could otherwise post with the session
+/// (its cookie is `SameSite=None`). Refused with a page rather than forwarded
+/// without the assertion, so the origin never acts on a request it cannot tell
+/// from an anonymous one, and the person sees why.
+fn check_same_site(req: &Incoming, tool: &Url) -> Result<(), Failure> {
+    let site = req.headers.get("sec-fetch-site")?;
+    let origin = req.headers.get("origin")?;
+    let method = req.method.as_ref();
+    if is_cross_site_unsafe(method, site.as_deref(), origin.as_deref(), tool) {
+        return Err(Failure::CrossSite);
+    }
+    Ok(())
 }

@@ -5,17 +5,17 @@ use std::rc::Rc;
 
 use lti_core::assertion::{issue_service_token, verify_assertion, AssertionClaims};
 use lti_core::keys::{origin_key, platform_key, signing_keys, SigningKey};
-use lti_core::registration::{load_registration, PlatformRegistration};
+use lti_core::registration::PlatformRegistration;
 use lti_core::services::{
     ags, deep_linking, nrps, parse_payload, Grant, Platform, MAX_PAYLOAD_BYTES,
 };
 use lti_core::Error;
 use serde_json::{json, Value};
 use url::Url;
-use worker::{Method, Request, Response};
+use worker::{Method, Response};
 
 use crate::response::Failure;
-use crate::routes::Runtime;
+use crate::routes::{Incoming, Runtime};
 
 /// A verified caller: the worker's keys, the bearer's claims, its registration.
 struct Caller {
@@ -47,7 +47,7 @@ const ROUTES: [&str; 6] = [
     "/lti/services/token",
 ];
 
-pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Response, Failure> {
+pub async fn handle(req: Incoming, runtime: &Runtime, url: &Url) -> Result<Response, Failure> {
     let caller = authorize(&req, runtime).await?;
     let ports = runtime.ports();
     let (grant, key) = (caller.grant(), caller.key());
@@ -63,9 +63,9 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     };
-    let (status, body) = match (req.method(), url.path()) {
+    let (status, body) = match (&req.method, url.path()) {
         (Method::Post, "/lti/services/scores") => {
-            let payload = parse_payload(&body(&mut req).await?)?;
+            let payload = parse_payload(&req.body(MAX_PAYLOAD_BYTES, "payload").await?)?;
             (200, ags::post_score(&platform, grant, &payload).await?)
         }
         (Method::Get, "/lti/services/lineitems") => (
@@ -73,7 +73,7 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
             json!(ags::list_lineitems(&platform, grant, &query).await?),
         ),
         (Method::Post, "/lti/services/lineitems") => {
-            let payload = parse_payload(&body(&mut req).await?)?;
+            let payload = parse_payload(&req.body(MAX_PAYLOAD_BYTES, "payload").await?)?;
             (201, ags::create_lineitem(&platform, grant, &payload).await?)
         }
         (Method::Get, "/lti/services/results") => {
@@ -86,7 +86,7 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
             json!({ "members": nrps::members(&platform, grant).await? }),
         ),
         (Method::Post, "/lti/services/deep-linking") => {
-            let payload = parse_payload(&body(&mut req).await?)?;
+            let payload = parse_payload(&req.body(MAX_PAYLOAD_BYTES, "payload").await?)?;
             let response =
                 deep_linking::respond(ports.crypto, key, grant, &payload, ports.rng, ports.now)
                     .await?;
@@ -109,24 +109,9 @@ pub async fn handle(mut req: Request, runtime: &Runtime, url: &Url) -> Result<Re
     Ok(crate::response::json(status, &body)?)
 }
 
-async fn body(req: &mut Request) -> Result<Vec<u8>, Failure> {
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|l| l > MAX_PAYLOAD_BYTES) {
-        return Err(Error::TooLarge {
-            what: "payload",
-            limit: MAX_PAYLOAD_BYTES,
-        }
-        .into());
-    }
-    Ok(req.bytes().await?)
-}
-
 /// Verifies the bearer and finds the registration it acts for.
-async fn authorize(req: &Request, runtime: &Runtime) -> Result<Caller, Failure> {
-    let header = req.headers().get("authorization")?.unwrap_or_default();
+async fn authorize(req: &Incoming, runtime: &Runtime) -> Result<Caller, Failure> {
+    let header = req.headers.get("authorization")?.unwrap_or_default();
     let token = header
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -139,17 +124,7 @@ async fn authorize(req: &Request, runtime: &Runtime) -> Result<Caller, Failure> 
     let config = runtime.assertion_config();
     let claims = verify_assertion(ports.crypto, &keys, &config, token, ports.now).await?;
     let grant = Grant { lti: &claims.lti };
-    let key = grant.registration_key()?;
-    let registration = load_registration(&ports.cached_platforms(), &key)
-        .await?
-        .ok_or_else(|| Error::UnknownPlatform {
-            issuer: key.clone(),
-            client_id: None,
-        })?;
-    let deployment = grant.deployment_id()?;
-    if !registration.has_deployment(deployment) {
-        return Err(Error::UnknownDeployment(deployment.to_owned()).into());
-    }
+    let registration = grant.registration(&ports.cached_platforms()).await?;
     Ok(Caller {
         keys,
         claims,

@@ -1,5 +1,10 @@
 use lti_core::ports::{HttpClient, HttpError, HttpRequest, HttpResponse, Method};
-use worker::{AbortSignal, Fetch, Headers, Request, RequestInit};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, RequestRedirect, WorkerGlobalScope};
+use worker::{AbortSignal, Headers};
+
+use crate::body::{read_capped, BodyError};
 
 /// Outgoing requests to platforms, with the runtime's `fetch`.
 pub struct FetchClient;
@@ -15,47 +20,52 @@ pub fn timeout(ms: u32) -> AbortSignal {
     AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(ms))
 }
 
-fn err(e: impl std::fmt::Display) -> HttpError {
-    HttpError(e.to_string())
+fn err(e: impl Into<worker::Error>) -> HttpError {
+    HttpError(e.into().to_string())
 }
 
 impl HttpClient for FetchClient {
+    /// Redirects are not followed: an `https` JWKS must not turn into `http`,
+    /// and a bearer token must never travel to where a redirect points.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let headers = Headers::new();
         for (name, value) in &request.headers {
             headers.set(name, value).map_err(err)?;
         }
-        let mut init = RequestInit::new();
-        init.with_headers(headers)
-            .with_method(match request.method {
-                Method::Get => worker::Method::Get,
-                Method::Post => worker::Method::Post,
-            });
+        let init = RequestInit::new();
+        init.set_method(match request.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        });
+        init.set_headers(&headers.0);
+        init.set_redirect(RequestRedirect::Manual);
         if let Some(body) = &request.body {
-            init.with_body(Some(body.into()));
+            init.set_body(&body.into());
         }
-        let outgoing = Request::new_with_init(&request.url, &init).map_err(err)?;
         let signal = timeout(PLATFORM_TIMEOUT_MS);
-        let mut response = Fetch::Request(outgoing)
-            .send_with_signal(&signal)
-            .await
-            .map_err(err)?;
-        let declared = response.headers().get("content-length").ok().flatten();
-        if declared
-            .and_then(|l| l.parse::<usize>().ok())
-            .is_some_and(|l| l > MAX_RESPONSE_BYTES)
-        {
-            return Err(HttpError("response too large".into()));
+        init.set_signal(Some(&*signal));
+        let global: WorkerGlobalScope = js_sys::global().unchecked_into();
+        let fetch = global.fetch_with_str_and_init(&request.url, &init);
+        let response: web_sys::Response =
+            JsFuture::from(fetch).await.map_err(err)?.unchecked_into();
+        let status = response.status();
+        if (300..400).contains(&status) {
+            return Err(HttpError(format!(
+                "the platform redirected (HTTP {status}); platform requests do not follow redirects"
+            )));
         }
-        let headers = response.headers().entries().collect();
+        let headers = Headers(response.headers());
+        let declared = headers.get("content-length").ok().flatten();
+        let body = read_capped(response.body(), declared.as_deref(), MAX_RESPONSE_BYTES)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge => HttpError("response too large".into()),
+                BodyError::Failed(e) => err(e),
+            })?;
         Ok(HttpResponse {
-            status: response.status_code(),
-            headers,
-            body: response.bytes().await.map_err(err)?,
-        })
-        .and_then(|r| match r.body.len() > MAX_RESPONSE_BYTES {
-            true => Err(HttpError("response too large".into())),
-            false => Ok(r),
+            status,
+            headers: headers.entries().collect(),
+            body,
         })
     }
 }

@@ -192,6 +192,9 @@ fn jwks(state: &State, counter: &str, key: &KeyPair) -> Reply {
             let padding = "x".repeat(5 * 1024 * 1024);
             return Reply::json(json!({"keys": [key.jwk()], "padding": padding}).to_string());
         }
+        Some(JwksFault::Redirect) => {
+            return Reply::redirect("http://127.0.0.1:9/moved-jwks".into())
+        }
         Some(JwksFault::Slow(seconds)) => {
             std::thread::sleep(std::time::Duration::from_secs(seconds))
         }
@@ -212,6 +215,8 @@ pub enum JwksFault {
     Oversized,
     /// The valid set, after this many seconds.
     Slow(u64),
+    /// A `302` elsewhere (a moved endpoint, or one turned to plain http).
+    Redirect,
 }
 
 /// Third-party login initiation towards the tool.

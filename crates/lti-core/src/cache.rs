@@ -1,6 +1,8 @@
 //! A per-isolate memory layer over the key-value store, so a warm worker reads
 //! registrations, platform keys and its own keys without a KV round trip, and
-//! parses each of them once rather than on every request.
+//! parses each of them once rather than on every request. Where asked, it also
+//! remembers for a short while that an entry is absent, so unauthenticated
+//! requests naming unknown platforms do not each cost a KV read.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -12,10 +14,17 @@ use crate::ports::{KeyValue, StorageError};
 /// A value of any type and its expiry (unix seconds).
 type Entry = (Rc<dyn Any>, u64);
 
+/// At most this many entries, and apart, this many absences: a flood of
+/// distinct keys cannot grow the isolate without limit.
+const LIMIT: usize = 1024;
+
 /// Entries by key. Single-threaded, as wasm is.
 #[derive(Default)]
 pub struct MemoryCache {
     entries: RefCell<HashMap<String, Entry>>,
+    /// Keys known to be absent, until when. Kept apart from `entries`, so a
+    /// flood of unknown keys (any client can name one) never evicts them.
+    absent: RefCell<HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for MemoryCache {
@@ -34,8 +43,7 @@ impl MemoryCache {
 
     pub fn insert<T: 'static>(&self, key: &str, value: Rc<T>, until: u64) {
         let mut entries = self.entries.borrow_mut();
-        // Bounded: a flood of distinct keys cannot grow the isolate without limit.
-        if entries.len() >= 1024 {
+        if entries.len() >= LIMIT {
             entries.clear();
         }
         entries.insert(key.to_owned(), (value, until));
@@ -43,6 +51,24 @@ impl MemoryCache {
 
     fn remove(&self, key: &str) {
         self.entries.borrow_mut().remove(key);
+        self.absent.borrow_mut().remove(key);
+    }
+
+    /// Whether `key` was found absent, and that answer still stands.
+    pub fn is_absent(&self, key: &str, now: u64) -> bool {
+        self.absent
+            .borrow()
+            .get(key)
+            .is_some_and(|until| now < *until)
+    }
+
+    /// Remembers until `until` that `key` holds nothing.
+    pub fn insert_absent(&self, key: &str, until: u64) {
+        let mut absent = self.absent.borrow_mut();
+        if absent.len() >= LIMIT {
+            absent.clear();
+        }
+        absent.insert(key.to_owned(), until);
     }
 }
 
@@ -51,7 +77,23 @@ pub struct Cached<'a, K> {
     pub inner: &'a K,
     pub cache: &'a MemoryCache,
     pub ttl: u64,
+    /// How long a read or listing that found nothing is remembered; 0 for never.
+    pub absent_ttl: u64,
     pub now: u64,
+}
+
+impl<K> Cached<'_, K> {
+    /// Only a layer that remembers absences consults them: the layers share
+    /// one cache, and another layer's absence says nothing about this store.
+    fn known_absent(&self, key: &str) -> bool {
+        self.absent_ttl > 0 && self.cache.is_absent(key, self.now)
+    }
+
+    fn remember_absent(&self, key: &str) {
+        if self.absent_ttl > 0 {
+            self.cache.insert_absent(key, self.now + self.absent_ttl);
+        }
+    }
 }
 
 impl<K: KeyValue> KeyValue for Cached<'_, K> {
@@ -59,10 +101,15 @@ impl<K: KeyValue> KeyValue for Cached<'_, K> {
         if let Some(value) = self.cache.get::<String>(key, self.now) {
             return Ok(Some(value.as_ref().clone()));
         }
+        if self.known_absent(key) {
+            return Ok(None);
+        }
         let value = self.inner.get(key).await?;
-        if let Some(value) = &value {
-            self.cache
-                .insert(key, Rc::new(value.clone()), self.now + self.ttl);
+        match &value {
+            Some(value) => self
+                .cache
+                .insert(key, Rc::new(value.clone()), self.now + self.ttl),
+            None => self.remember_absent(key),
         }
         Ok(value)
     }
@@ -86,6 +133,8 @@ impl<K: KeyValue> KeyValue for Cached<'_, K> {
 
     async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError> {
         self.inner.put(key, value, ttl).await?;
+        // Forgets a remembered absence too.
+        self.cache.remove(key);
         self.cache
             .insert(key, Rc::new(value.to_owned()), self.now + self.ttl);
         Ok(())
@@ -96,15 +145,20 @@ impl<K: KeyValue> KeyValue for Cached<'_, K> {
         self.inner.delete(key).await
     }
 
-    /// Listings that found something are kept too: a login without
-    /// `client_id` costs no KV list on a warm isolate.
+    /// Listings are kept too: a login without `client_id` costs no KV list
+    /// on a warm isolate. Empty ones count as absent.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
         let key = format!("list:{limit}:{prefix}");
         if let Some(keys) = self.cache.get::<Vec<String>>(&key, self.now) {
             return Ok(keys.as_ref().clone());
         }
+        if self.known_absent(&key) {
+            return Ok(Vec::new());
+        }
         let keys = self.inner.list(prefix, limit).await?;
-        if !keys.is_empty() {
+        if keys.is_empty() {
+            self.remember_absent(&key);
+        } else {
             let until = self.now + self.ttl;
             self.cache.insert(&key, Rc::new(keys.clone()), until);
         }

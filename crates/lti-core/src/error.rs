@@ -1,6 +1,9 @@
 //! One error type for the whole core. `kind()` sorts failures for the adapter's
 //! single mapping to HTTP; `Display` is the public, human-readable message and
-//! never holds a token, key or secret.
+//! never holds a token, key or secret. Values a platform or a client supplies
+//! (issuers, deployment ids, the platform's error text...) appear in it only
+//! shortened and stripped of control characters, since error pages show it;
+//! [`Error::detail`] gives them whole, for the log.
 
 use thiserror::Error;
 
@@ -9,6 +12,8 @@ use thiserror::Error;
 pub enum ErrorKind {
     /// The request or token is malformed (400).
     BadRequest,
+    /// A body grew past its limit while it was read (413).
+    PayloadTooLarge,
     /// A verification failed: signature, time, audience, nonce, state (401).
     Unauthorized,
     /// The platform, client or deployment is not registered here (403).
@@ -31,23 +36,26 @@ pub enum Error {
     /// A request parameter is present but unusable.
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter { name: &'static str, reason: String },
-    /// The request body or a field is over its size limit.
+    /// A field or header is over its size limit.
     #[error("{what} is too large (limit {limit} bytes)")]
     TooLarge { what: &'static str, limit: usize },
+    /// A body is over its size limit, declared or counted while it was read.
+    #[error("{what} is too large (limit {limit} bytes)")]
+    BodyTooLarge { what: &'static str, limit: usize },
     /// No registration matches the issuer (and client_id).
-    #[error("unknown platform: no registration for issuer {issuer}{}", client_id.as_ref().map(|c| format!(" and client_id {c}")).unwrap_or_default())]
+    #[error("unknown platform: no registration for issuer {}{}", shown(issuer), client_id.as_ref().map(|c| format!(" and client_id {}", shown(c))).unwrap_or_default())]
     UnknownPlatform {
         issuer: String,
         client_id: Option<String>,
     },
     /// Several registrations share the issuer and none was named.
-    #[error("issuer {0} has several registrations: the login must name a client_id")]
+    #[error("issuer {} has several registrations: the login must name a client_id", shown(.0))]
     AmbiguousPlatform(String),
     /// A stored registration does not parse or breaks a rule.
     #[error("registration {key} is invalid: {reason}")]
     InvalidRegistration { key: String, reason: String },
     /// The platform answered the authentication request with an error.
-    #[error("the platform refused the login: {error}{}", description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    #[error("the platform refused the login: {}{}", shown(error), description.as_ref().map(|d| format!(" ({})", shown(d))).unwrap_or_default())]
     PlatformError {
         error: String,
         description: Option<String>,
@@ -62,10 +70,10 @@ pub enum Error {
     #[error("id_token is malformed: {0}")]
     MalformedToken(String),
     /// The JWS `alg` is not RS256.
-    #[error("id_token algorithm {0} is not allowed (RS256 only)")]
+    #[error("id_token algorithm {} is not allowed (RS256 only)", shown(.0))]
     AlgorithmNotAllowed(String),
     /// The header's `kid` is in none of the platform's keys, even after a refetch.
-    #[error("id_token key {0} is not in the platform's JWKS")]
+    #[error("id_token key {} is not in the platform's JWKS", shown(.0))]
     UnknownKey(String),
     /// The signature does not verify.
     #[error("id_token signature is invalid")]
@@ -74,7 +82,11 @@ pub enum Error {
     #[error("id_token claim `{0}` is missing or malformed")]
     MissingClaim(&'static str),
     /// A claim has a value other than the one required.
-    #[error("id_token claim `{claim}` is wrong: expected {expected}, found {found}")]
+    #[error(
+        "id_token claim `{claim}` is wrong: expected {}, found {}",
+        shown(expected),
+        shown(found)
+    )]
     ClaimMismatch {
         claim: &'static str,
         expected: String,
@@ -90,10 +102,10 @@ pub enum Error {
     #[error("nonce check failed: not issued by this tool for this login, or already used")]
     NonceMismatch,
     /// The `deployment_id` is not listed in the registration.
-    #[error("unknown deployment {0} for this registration")]
+    #[error("unknown deployment {} for this registration", shown(.0))]
     UnknownDeployment(String),
     /// The `message_type` is not one this tool handles.
-    #[error("unsupported message_type {0}")]
+    #[error("unsupported message_type {}", shown(.0))]
     UnsupportedMessageType(String),
     /// A URL points away from this tool.
     #[error("`{0}` is not on this tool's host")]
@@ -123,7 +135,7 @@ pub enum Error {
     #[error("invalid `{field}`: {reason}")]
     InvalidPayload { field: String, reason: String },
     /// The platform refused a service or token request.
-    #[error("the platform answered HTTP {status}{}", error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    #[error("the platform answered HTTP {status}{}", error.as_ref().map(|e| format!(" ({})", shown(e))).unwrap_or_default())]
     PlatformRejected { status: u16, error: Option<String> },
     /// The platform could not be reached or answered garbage.
     #[error("the platform is unavailable: {0}")]
@@ -141,6 +153,7 @@ impl Error {
             MissingParameter(_) | InvalidParameter { .. } | TooLarge { .. } | MalformedToken(_) => {
                 ErrorKind::BadRequest
             }
+            BodyTooLarge { .. } => ErrorKind::PayloadTooLarge,
             InvalidPayload { .. } => ErrorKind::BadRequest,
             ScopeNotGranted(_) | ClaimNotGranted(_) | OutsideGrant(_) => ErrorKind::Forbidden,
             PlatformRejected { .. } | PlatformUnavailable(_) => ErrorKind::PlatformUnavailable,
@@ -172,6 +185,7 @@ impl Error {
         use Error::*;
         match self {
             MissingParameter(_) | InvalidParameter { .. } | TooLarge { .. } => "invalid_request",
+            BodyTooLarge { .. } => "payload_too_large",
             AmbiguousPlatform(_) => "client_id_required",
             ForeignTarget(_) => "invalid_target_link_uri",
             UnsupportedMessageType(_) => "unsupported_message_type",
@@ -197,6 +211,104 @@ impl Error {
             InvalidRegistration { .. } | Crypto(_) | Config(_) => "internal_error",
         }
     }
+
+    /// The message with every supplied value whole (quoted and escaped, so a
+    /// value cannot forge a log line), for the log only. Like `Display`, it
+    /// never holds a token, key or secret.
+    pub fn detail(&self) -> String {
+        use Error::*;
+        let message = self.to_string();
+        let values = match self {
+            UnknownPlatform { issuer, client_id } => {
+                format!("issuer={issuer:?} client_id={client_id:?}")
+            }
+            AmbiguousPlatform(issuer) => format!("issuer={issuer:?}"),
+            PlatformError { error, description } => {
+                format!("error={error:?} error_description={description:?}")
+            }
+            AlgorithmNotAllowed(alg) => format!("alg={alg:?}"),
+            UnknownKey(kid) => format!("kid={kid:?}"),
+            ClaimMismatch {
+                claim,
+                expected,
+                found,
+            } => format!("claim={claim} expected={expected:?} found={found:?}"),
+            UnknownDeployment(deployment_id) => format!("deployment_id={deployment_id:?}"),
+            UnsupportedMessageType(message_type) => format!("message_type={message_type:?}"),
+            PlatformRejected {
+                error: Some(error), ..
+            } => format!("error={error:?}"),
+            _ => return message,
+        };
+        format!("{message} [{values}]")
+    }
+}
+
+/// How many characters of a supplied value a message shows.
+pub const SHOWN_CHARS: usize = 64;
+
+/// A supplied value as a message shows it: control and bidirectional
+/// formatting characters removed, at most [`SHOWN_CHARS`] characters, an
+/// ellipsis when cut.
+fn shown(value: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let mut visible = value.chars().filter(|&c| !c.is_control() && !bidi(c));
+    let mut text: String = visible.by_ref().take(SHOWN_CHARS).collect();
+    if visible.next().is_some() {
+        text.push('…');
+    }
+    text
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_show_supplied_values_short_and_the_detail_whole() {
+        let long = "d".repeat(5000);
+        let errors = [
+            Error::PlatformError {
+                error: "login_required".into(),
+                description: Some(long.clone()),
+            },
+            Error::UnknownDeployment(long.clone()),
+            Error::UnknownPlatform {
+                issuer: long.clone(),
+                client_id: Some(long.clone()),
+            },
+            Error::ClaimMismatch {
+                claim: "iss",
+                expected: "https://lms.example.edu".into(),
+                found: long.clone(),
+            },
+            Error::AlgorithmNotAllowed(long.clone()),
+        ];
+        for error in errors {
+            let message = error.to_string();
+            assert!(message.chars().count() < 300, "{message}");
+            assert!(message.contains(&"d".repeat(SHOWN_CHARS)), "{message}");
+            assert!(message.contains('…'), "{message}");
+            assert!(error.detail().contains(&long), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn messages_drop_control_and_bidi_characters() {
+        let error = Error::UnknownPlatform {
+            issuer: "https://lms\r\n<b>x\u{202e}gpj.exe".into(),
+            client_id: None,
+        };
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "unknown platform: no registration for issuer https://lms<b>xgpj.exe"
+        );
+        assert!(error
+            .detail()
+            .contains(r#""https://lms\r\n<b>x\u{202e}gpj.exe""#));
+        assert!(!error.detail().contains('\n'), "one log line");
+    }
+}

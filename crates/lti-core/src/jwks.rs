@@ -16,7 +16,8 @@ pub const MAX_MAX_AGE: u64 = 24 * 3600;
 pub const DEFAULT_MAX_AGE: u64 = 3600;
 /// How long an expired set is kept to serve launches while the platform is down.
 pub const STALE_IF_ERROR: u64 = 7 * 24 * 3600;
-/// Seconds between two fetches of one JWKS by one isolate.
+/// Per isolate and JWKS: seconds between two refetches for an unknown `kid`,
+/// and how long a failed fetch stands before the platform is asked again.
 pub const REFETCH_COOLDOWN: u64 = 5;
 /// A JWKS larger than this is not a JWKS.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -66,15 +67,15 @@ impl PublicJwk {
 
     /// Whether this key may verify a platform's RS256 signatures.
     fn usable_for_rs256(&self) -> bool {
-        // Keys under 2048 bits are refused (RFC 7518 §3.3).
-        let strong = self
-            .n
-            .as_deref()
-            .and_then(crate::b64::decode)
-            .is_some_and(|n| n.len() >= 256);
+        let decoded = |member: &Option<String>| member.as_deref().and_then(crate::b64::decode);
+        // Keys under 2048 bits are refused (RFC 7518 §3.3), counted in bits:
+        // leading zero bytes and bits pad a modulus, they do not strengthen it.
+        let strong = decoded(&self.n).is_some_and(|n| bit_length(&n) >= 2048);
+        // The exponent is odd and at least 3 (RFC 8017 §3.1).
+        let exponent = decoded(&self.e).is_some_and(|e| is_rsa_exponent(&e));
         self.kty == "RSA"
             && strong
-            && self.e.is_some()
+            && exponent
             && self.alg.as_deref().is_none_or(|a| a == "RS256")
             && self.use_.as_deref().is_none_or(|u| u == "sig")
     }
@@ -86,6 +87,21 @@ impl PublicJwk {
             _ => Alg::Rs256,
         }
     }
+}
+
+/// The bit length of a big-endian unsigned integer.
+fn bit_length(bytes: &[u8]) -> usize {
+    match bytes.iter().position(|&b| b != 0) {
+        Some(first) => (bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// An RSA public exponent: odd and at least 3, big-endian.
+fn is_rsa_exponent(e: &[u8]) -> bool {
+    let significant = &e[e.iter().position(|&b| b != 0).unwrap_or(e.len())..];
+    let odd = significant.last().is_some_and(|b| b % 2 == 1);
+    odd && (significant.len() > 1 || significant[0] >= 3)
 }
 
 /// A JWKS as kept in the store: the usable keys and when they go stale.
@@ -163,10 +179,13 @@ fn store_key(registration: &PlatformRegistration) -> String {
 }
 
 /// The platform key that signed a token: from the cache while it is fresh and
-/// holds `kid`, otherwise fetched. Fetches happen at most once per
-/// [`REFETCH_COOLDOWN`] per isolate, so forged `kid`s or a platform that is
-/// down cannot make every launch hit it. An expired set still serves keys it
-/// holds when the platform cannot be reached (stale-if-error).
+/// holds `kid`, otherwise fetched. A fresh set without `kid` is refetched at
+/// once, since the platform may have rotated its keys just after our fetch;
+/// such refetches happen at most once per [`REFETCH_COOLDOWN`] per isolate, so
+/// forged `kid`s cannot make every launch hit the platform. A failed fetch
+/// stands for the same time, so a platform that is down is not asked by every
+/// launch either; meanwhile an expired set still serves the keys it holds
+/// (stale-if-error).
 pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     ports: &Ports<'_, K, H, C>,
     registration: &PlatformRegistration,
@@ -181,34 +200,80 @@ pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     }
     let unknown = || Error::UnknownKey(kid.unwrap_or("(none)").to_owned());
     let stale = cached.and_then(|c| c.find(kid)).cloned();
-    let attempt = format!("jwks-attempt:{}", registration.jwks_uri);
-    if let Some(last_error) = ports.cache.get::<String>(&attempt, now) {
-        // Within the cooldown, the last attempt's outcome stands.
-        return stale.ok_or_else(|| match last_error.is_empty() {
-            true => unknown(),
-            false => Error::JwksUnavailable(last_error.as_ref().clone()),
-        });
+    let cooldown = Cooldown {
+        cache: ports.cache,
+        jwks_uri: &registration.jwks_uri,
+        now,
+    };
+    if let Some(reason) = cooldown.recent_failure() {
+        return stale.ok_or(Error::JwksUnavailable(reason));
     }
-    let result = fetch(ports.http, registration, now).await;
-    let last_error = result
-        .as_ref()
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    ports
-        .cache
-        .insert(&attempt, Rc::new(last_error), now + REFETCH_COOLDOWN);
-    match result {
-        Ok(fresh) => {
-            let value = serde_json::to_string(&fresh).expect("JWKS serializes");
-            let ttl = fresh.expires_at - now + STALE_IF_ERROR;
-            store
-                .put(&store_key(registration), &value, Some(ttl))
-                .await?;
-            fresh.find(kid).cloned().ok_or_else(unknown)
+    // An ordinary fetch (no set, or an expired one) is always allowed; a
+    // refetch for an unknown `kid` only once per cooldown.
+    if fresh.is_some() && !cooldown.start_unknown_kid_refetch() {
+        return Err(unknown());
+    }
+    match fetch(ports.http, registration, now).await {
+        Ok(fetched) => {
+            save(&store, registration, &fetched, now).await?;
+            fetched.find(kid).cloned().ok_or_else(unknown)
         }
-        Err(err) => stale.ok_or(err),
+        Err(reason) => {
+            cooldown.record_failure(&reason);
+            stale.ok_or(Error::JwksUnavailable(reason))
+        }
     }
+}
+
+/// What one isolate remembers of its recent fetches of one JWKS.
+struct Cooldown<'a> {
+    cache: &'a crate::cache::MemoryCache,
+    jwks_uri: &'a str,
+    now: u64,
+}
+
+impl Cooldown<'_> {
+    fn key(&self, what: &str) -> String {
+        format!("jwks-{what}:{}", self.jwks_uri)
+    }
+
+    /// Why the last fetch failed, if it failed within the cooldown.
+    fn recent_failure(&self) -> Option<String> {
+        let reason = self.cache.get::<String>(&self.key("failed"), self.now)?;
+        Some(reason.as_ref().clone())
+    }
+
+    fn record_failure(&self, reason: &str) {
+        let until = self.now + REFETCH_COOLDOWN;
+        self.cache
+            .insert(&self.key("failed"), Rc::new(reason.to_owned()), until);
+    }
+
+    /// Whether a refetch for an unknown `kid` may start now; if so, it counts
+    /// from now (before the fetch, so concurrent requests do not all start one).
+    fn start_unknown_kid_refetch(&self) -> bool {
+        let key = self.key("refetched");
+        if self.cache.get::<()>(&key, self.now).is_some() {
+            return false;
+        }
+        self.cache
+            .insert(&key, Rc::new(()), self.now + REFETCH_COOLDOWN);
+        true
+    }
+}
+
+/// Keeps a fetched set until it expires, and for [`STALE_IF_ERROR`] after.
+async fn save(
+    store: &impl KeyValue,
+    registration: &PlatformRegistration,
+    fetched: &CachedJwks,
+    now: u64,
+) -> Result<()> {
+    let value = serde_json::to_string(fetched).expect("JWKS serializes");
+    let ttl = fetched.expires_at - now + STALE_IF_ERROR;
+    Ok(store
+        .put(&store_key(registration), &value, Some(ttl))
+        .await?)
 }
 
 /// The stored set; one that does not parse counts as absent (and is overwritten).
@@ -220,16 +285,20 @@ async fn load(
     store.get_parsed(&store_key(registration), parse).await
 }
 
+/// Fetches and parses the set; an error says why it is unavailable.
 async fn fetch(
     http: &impl HttpClient,
     registration: &PlatformRegistration,
     now: u64,
-) -> Result<CachedJwks> {
+) -> Result<CachedJwks, String> {
     let response = http
         .send(jwks_request(registration))
         .await
-        .map_err(|e| Error::JwksUnavailable(e.to_string()))?;
-    parse_jwks_response(&response, now)
+        .map_err(|e| e.to_string())?;
+    parse_jwks_response(&response, now).map_err(|e| match e {
+        Error::JwksUnavailable(reason) => reason,
+        other => other.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -272,6 +341,64 @@ mod tests {
             set.find(None).is_some(),
             "a single key serves a token without kid"
         );
+    }
+
+    fn rsa(n: &[u8], e: &str) -> PublicJwk {
+        PublicJwk::rsa(crate::b64::encode(n), e.to_owned())
+    }
+
+    /// 2048 significant bits: the top bit of the first byte set, then 255 bytes.
+    fn modulus_2048() -> Vec<u8> {
+        [0xc5u8; 256].to_vec()
+    }
+
+    #[test]
+    fn counts_the_modulus_in_bits_not_bytes() {
+        let padded = [&[0x00][..], &modulus_2048()].concat();
+        assert_eq!(padded.len(), 257);
+        assert!(
+            rsa(&padded, "AQAB").usable_for_rs256(),
+            "a leading zero byte is padding"
+        );
+        let mut short = modulus_2048();
+        short[0] = 0x00;
+        assert!(
+            !rsa(&short, "AQAB").usable_for_rs256(),
+            "256 bytes, 2040 bits"
+        );
+        short[0] = 0x01;
+        assert!(
+            !rsa(&short, "AQAB").usable_for_rs256(),
+            "256 bytes, 2041 bits"
+        );
+        assert_eq!(bit_length(&[0, 0, 0x01, 0xff]), 9);
+        assert_eq!(bit_length(&[0, 0]), 0);
+    }
+
+    #[test]
+    fn requires_an_odd_exponent_of_at_least_3() {
+        let n = modulus_2048();
+        assert!(rsa(&n, "AQAB").usable_for_rs256(), "65537");
+        assert!(rsa(&n, "Aw").usable_for_rs256(), "3");
+        assert!(
+            rsa(&n, "AAEAAQ").usable_for_rs256(),
+            "65537 with a leading zero byte"
+        );
+        for (e, why) in [
+            ("AQ", "1"),
+            ("Ag", "2, even"),
+            ("AQAA", "65536, even"),
+            ("", "empty"),
+            ("AA", "0"),
+            ("A!B", "not base64url"),
+        ] {
+            assert!(!rsa(&n, e).usable_for_rs256(), "e = {e:?} ({why})");
+        }
+        let no_e = PublicJwk {
+            e: None,
+            ..rsa(&n, "AQAB")
+        };
+        assert!(!no_e.usable_for_rs256());
     }
 
     #[test]

@@ -154,10 +154,14 @@ pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
         let private = ports.crypto.generate(alg).await?;
         keys.push(SigningKey::from_private(ports.crypto, private).await?);
     }
-    store.put(STORE_KEY, &serialize(&keys), None).await?;
-    // Two isolates may generate at once; the store's last write wins, so use what it holds.
-    match ports.store.get(STORE_KEY).await? {
-        Some(stored) => parse_stored(&stored).map(Rc::new),
+    // Written past the memory cache: two isolates may generate at once, and
+    // the store's last write wins. What the store then holds is what this
+    // isolate caches and signs with, never its own keys if they lost.
+    ports.store.put(STORE_KEY, &serialize(&keys), None).await?;
+    match store.get_parsed(STORE_KEY, parse_stored).await? {
+        Some(winner) => Ok(winner),
+        // Not readable yet (KV is eventually consistent): sign with ours for
+        // this request only; the next one reads the store again.
         None => Ok(Rc::new(keys)),
     }
 }

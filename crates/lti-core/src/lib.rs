@@ -17,7 +17,8 @@
 //!   registration's `jwks_uri` (`jku`, `x5u`, `jwk`, `x5c` are never followed);
 //!   RSA keys under 2048 bits are refused.
 //! - `state` is bound to the browser by a cookie and to its `nonce` in the
-//!   store; the pair is taken on first use, atomically when the store can
+//!   store; the pair is taken by the first launch that passes every check (a
+//!   token that fails one leaves it in place), atomically when the store can
 //!   (a Durable Object), best effort with Workers KV (see [`login::consume_login`]).
 //! - Service calls act only within the launch behind the bearer: its
 //!   registration, deployment, context and granted scopes.
@@ -28,6 +29,7 @@ pub mod b64;
 pub mod cache;
 pub mod cookies;
 pub mod error;
+pub mod forwarding;
 pub mod html;
 pub mod jwks;
 pub mod jws;

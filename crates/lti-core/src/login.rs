@@ -138,18 +138,32 @@ pub async fn save_login(store: &impl KeyValue, redirect: &LoginRedirect) -> Resu
         .await?)
 }
 
-/// Takes the login for `state` out of the store: it can be taken once.
-///
-/// How strictly "once" holds is the store's [`KeyValue::take`]: with Workers
-/// KV a delete reaches other locations only eventually, and two concurrent
-/// launches may both read before either deletes; a Durable Object takes
-/// atomically.
-pub async fn consume_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
+/// The login for `state`, read and left in the store: a launch checks its
+/// token against it, and takes it ([`consume_login`]) only once every check
+/// passed, so a token that fails cannot burn a `state` in flight.
+pub async fn find_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
     let value = store
-        .take(&login_key(state))
+        .get(&login_key(state))
         .await?
         .ok_or(Error::StateUnknown)?;
     serde_json::from_str(&value).map_err(|_| Error::StateUnknown)
+}
+
+/// Takes the login for `state` out of the store after its launch verified:
+/// a login serves one launch. Fails with [`Error::StateUnknown`] when it is
+/// gone (another launch took it first).
+///
+/// What "once" means is the store's [`KeyValue::take`]. A Durable Object
+/// takes atomically: of concurrent launches for one `state`, exactly one
+/// finds the login. With Workers KV a take is a read then a delete, and a
+/// delete reaches other locations only eventually (up to 60 s): launches of
+/// the same verified token at several locations within that time may each
+/// succeed. Tokens that fail a check never take the login, whatever the store.
+pub async fn consume_login(store: &impl KeyValue, state: &str) -> Result<()> {
+    match store.take(&login_key(state)).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::StateUnknown),
+    }
 }
 
 fn login_key(state: &str) -> String {
@@ -163,16 +177,49 @@ pub fn random_token(rng: &dyn Rng) -> String {
     crate::b64::encode(bytes)
 }
 
-/// A URL must stay on this tool's scheme, host and port (no open redirect).
-/// Returns it parsed.
+/// A URL must stay on this tool's scheme, host and port (no open redirect),
+/// and be `http` or `https`: other schemes (`javascript:`, `data:`, `file:`)
+/// are refused by name, not left to the origin comparison. Returns it parsed.
 pub fn check_same_origin(url: &str, tool_base: &Url, name: &'static str) -> Result<Url> {
-    let url = Url::parse(url).map_err(|_| Error::InvalidParameter {
+    let invalid = |reason: &str| Error::InvalidParameter {
         name,
-        reason: "not an absolute URL".into(),
-    })?;
+        reason: reason.into(),
+    };
+    let url = Url::parse(url).map_err(|_| invalid("not an absolute URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("not an http or https URL"));
+    }
     if url.origin() == tool_base.origin() {
         Ok(url)
     } else {
         Err(Error::ForeignTarget(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_urls_that_are_not_http_by_name() {
+        let tool = Url::parse("https://tool.example.com").unwrap();
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript://tool.example.com/%0aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "blob:https://tool.example.com/x",
+        ] {
+            let err = check_same_origin(url, &tool, "target_link_uri").unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidParameter { name: "target_link_uri", reason } if reason.contains("http")),
+                "{url}: {err:?}"
+            );
+        }
+        assert!(check_same_origin("https://tool.example.com/x", &tool, "t").is_ok());
+        assert!(matches!(
+            check_same_origin("https://evil.example.com/x", &tool, "t"),
+            Err(Error::ForeignTarget("t"))
+        ));
     }
 }

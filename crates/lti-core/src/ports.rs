@@ -171,6 +171,9 @@ pub struct HttpError(pub String);
 #[error("crypto: {0}")]
 pub struct CryptoError(pub String);
 
+/// Seconds an isolate remembers that no registration matched.
+pub const ABSENT_TTL: u64 = 10;
+
 /// Everything a flow needs from the runtime, for one request.
 pub struct Ports<'a, K, H, C> {
     /// Platform registrations (`PLATFORMS`).
@@ -189,22 +192,28 @@ pub struct Ports<'a, K, H, C> {
 }
 
 impl<'a, K: KeyValue, H, C> Ports<'a, K, H, C> {
-    /// Registrations through the memory cache: operator edits show within a minute.
+    /// Registrations through the memory cache: operator edits show within a
+    /// minute, and a new registration within [`ABSENT_TTL`] seconds.
+    /// Absences are remembered because any client can name an issuer: logins
+    /// for unknown platforms cost one KV read per isolate and window, not one each.
     pub fn cached_platforms(&self) -> crate::cache::Cached<'a, K> {
         crate::cache::Cached {
             inner: self.platforms,
             cache: self.cache,
             ttl: 60,
+            absent_ttl: ABSENT_TTL,
             now: self.now,
         }
     }
 
-    /// Long-lived store entries (keys) through the memory cache.
+    /// Long-lived store entries (keys) through the memory cache. Absences are
+    /// not remembered: an entry written by another isolate must be seen.
     pub fn cached_store(&self) -> crate::cache::Cached<'a, K> {
         crate::cache::Cached {
             inner: self.store,
             cache: self.cache,
             ttl: 300,
+            absent_ttl: 0,
             now: self.now,
         }
     }

@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::login::random_token;
-use crate::ports::{KeyValue, Rng};
+use crate::ports::{KeyValue, Ports, Rng};
+use crate::services::Grant;
 
 pub const COOKIE: &str = "lti_session";
 /// Default lifetime of a session, in seconds.
@@ -72,6 +74,24 @@ pub async fn load_session(store: &impl KeyValue, id: &str, now: u64) -> Result<O
     };
     let session: Option<Session> = serde_json::from_str(&value).ok();
     Ok(session.filter(|s| now < s.expires_at))
+}
+
+/// Whether a live session may still reach the origin with a fresh assertion:
+/// its launch's registration is still stored and still lists the launch's
+/// deployment. A platform or deployment the operator removed gets no more
+/// assertions, whatever sessions its users hold. Read through
+/// [`Ports::cached_platforms`]: a removal shows within its minute.
+pub async fn check_session_grant<K: KeyValue, H, C>(
+    ports: &Ports<'_, K, H, C>,
+    session: &Session,
+) -> Result<()> {
+    let claims: Map<String, Value> = serde_json::from_str(session.lti.get())
+        .map_err(|_| Error::Config("a stored session's claims are not a JSON object".into()))?;
+    let grant = Grant { lti: &claims };
+    grant
+        .registration(&ports.cached_platforms())
+        .await
+        .map(drop)
 }
 
 fn key(id: &str) -> String {

@@ -3,7 +3,7 @@
 mod support;
 
 use lti_core::keys::{public_jwks, signing_keys, STORE_KEY};
-use lti_core::Error;
+use lti_core::{b64, Error};
 use serde_json::json;
 use support::*;
 
@@ -41,6 +41,30 @@ fn generated_key_is_kept_and_reused() {
     *cold.store.entries.borrow_mut() = world.store.entries.borrow().clone();
     let again = block_on(signing_keys(&cold.ports(), None)).unwrap();
     assert_eq!(first, again);
+}
+
+#[test]
+fn an_isolate_that_loses_the_generation_race_signs_with_the_winners_keys() {
+    let world = World::new();
+    // Another isolate generated at the same time, and its write landed last.
+    let winner = [signing_key(TOOL_P256_PEM), signing_key(TOOL_PEM)];
+    let stored: Vec<_> = winner
+        .iter()
+        .map(|k| json!({"kid": k.kid, "pkcs8": b64::encode(&k.private.0), "public": k.public}))
+        .collect();
+    world
+        .store
+        .concurrent_writes
+        .borrow_mut()
+        .insert(STORE_KEY.into(), json!({ "keys": stored }).to_string());
+    let first = block_on(signing_keys(&world.ports(), None)).unwrap();
+    assert_eq!(first.as_slice(), &winner);
+    let second = block_on(signing_keys(&world.ports(), None)).unwrap();
+    assert_eq!(
+        second.as_slice(),
+        &winner,
+        "the isolate's memory holds the winner's keys, not its own"
+    );
 }
 
 #[test]

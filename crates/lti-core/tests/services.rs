@@ -344,6 +344,33 @@ fn deep_linking_response_is_signed_for_the_platform() {
 }
 
 #[test]
+fn deep_linking_refuses_a_return_url_that_is_not_http() {
+    let world = World::new();
+    let mut lti = launch_claims("n").as_object().unwrap().clone();
+    lti.insert(
+        "https://purl.imsglobal.org/spec/lti/claim/message_type".into(),
+        json!("LtiDeepLinkingRequest"),
+    );
+    lti.insert(
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings".into(),
+        json!({"deep_link_return_url": "javascript:alert(1)"}),
+    );
+    let payload = json!({"content_items": []});
+    let refused = block_on(deep_linking::respond(
+        &RustCrypto,
+        &signing_key(TOOL_PEM),
+        Grant { lti: &lti },
+        payload.as_object().unwrap(),
+        &world.rng,
+        NOW,
+    ));
+    assert!(
+        matches!(&refused, Err(Error::InvalidPayload { field, .. }) if field == "deep_link_return_url"),
+        "{refused:?}"
+    );
+}
+
+#[test]
 fn service_tokens_are_narrow_and_not_assertions() {
     let world = World::new();
     let key = signing_key(TOOL_PEM);

@@ -27,6 +27,17 @@ impl Recorded {
     pub fn assertion(&self) -> Option<&str> {
         self.header("lti-jwt-assertion")
     }
+
+    /// Every value a CGI-style origin (WSGI, Rack, PHP) would read under the
+    /// `environ` key `HTTP_<NAME>`: names upper-cased with `-` and `_` alike.
+    pub fn cgi_header(&self, name: &str) -> Vec<&str> {
+        let key = |n: &str| n.to_ascii_uppercase().replace('-', "_");
+        self.headers
+            .iter()
+            .filter(|(n, _)| key(n) == key(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
 }
 
 pub struct RecordingOrigin {
@@ -37,7 +48,8 @@ pub struct RecordingOrigin {
 
 impl RecordingOrigin {
     /// Answers `200 origin saw <path>`; `/redirect` answers a 302 to its own
-    /// absolute URL, as apps behind proxies often do.
+    /// absolute URL, as apps behind proxies often do, `/redirect-foreign` one
+    /// to another host, `/cacheable` says `Cache-Control: public`.
     pub fn start() -> std::io::Result<Self> {
         let serving = Serving::bind(0)?;
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -54,6 +66,9 @@ impl RecordingOrigin {
             });
             match req.path.as_str() {
                 "/redirect" => Reply::redirect(format!("{base}/after-redirect?x=1")),
+                "/redirect-foreign" => Reply::redirect("https://elsewhere.example/x".into()),
+                "/cacheable" => Reply::text(200, "cacheable")
+                    .with_header("cache-control", "public, max-age=60, s-maxage=600"),
                 "/slow" => {
                     // Longer than the ORIGIN_TIMEOUT_MS the stack gives the worker.
                     std::thread::sleep(std::time::Duration::from_secs(7));

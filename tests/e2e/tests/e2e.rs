@@ -2,6 +2,7 @@
 //! browser would, against the dev platform and a recording origin.
 
 mod common;
+mod edges;
 mod faults;
 mod launch;
 mod login;
@@ -28,6 +29,7 @@ fn main() {
         origins::TESTS,
         faults::TESTS,
         replay::TESTS,
+        edges::TESTS,
         passthrough::TESTS,
     ]
     .concat();

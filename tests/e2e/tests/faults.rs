@@ -66,6 +66,7 @@ fn jwks_faults_give_502(stack: &Stack) {
         (JwksFault::Garbage, "not a JWK Set"),
         (JwksFault::Oversized, "too large"),
         (JwksFault::Down, "503"),
+        (JwksFault::Redirect, "redirected (HTTP 302)"),
     ]
     .into_iter()
     .enumerate()

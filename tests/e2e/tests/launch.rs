@@ -125,7 +125,7 @@ fn browser_flow_through_the_dev_platform(stack: &Stack) {
     assert!(reply
         .set_cookies()
         .iter()
-        .any(|c| c.starts_with("lti_session=")));
+        .any(|c| c.starts_with("__Host-lti_session=")));
     let seen = stack.origin.requests_to("/course/welcome");
     assert_eq!(seen.len(), 1);
     assert!(seen[0].assertion().is_some());
@@ -196,7 +196,7 @@ fn origin_gets_a_verifiable_assertion(stack: &Stack) {
     let session = reply
         .set_cookies()
         .into_iter()
-        .find(|c| c.starts_with("lti_session="))
+        .find(|c| c.starts_with("__Host-lti_session="))
         .unwrap();
     for attribute in ["Secure", "HttpOnly", "SameSite=None", "Partitioned"] {
         assert!(
@@ -270,7 +270,7 @@ fn rejects_replayed_token(stack: &Stack) {
     browser
         .cookies
         .borrow_mut()
-        .insert(format!("lti_state_{state}"), "1".into());
+        .insert(format!("__Host-lti_state_{state}"), "1".into());
     let replay = launch(stack, &browser, &state, &token);
     assert_eq!(replay.status, 401, "{}", replay.body);
     assert!(replay.body.contains("state"));
@@ -316,7 +316,7 @@ fn rejects_unknown_state(stack: &Stack) {
     browser
         .cookies
         .borrow_mut()
-        .insert("lti_state_forged".into(), "1".into());
+        .insert("__Host-lti_state_forged".into(), "1".into());
     let token = stack
         .platform
         .sign_id_token("a", &claims(stack, &nonce, &target));
@@ -470,7 +470,7 @@ fn rejects_hs256_keyed_with_public_key(stack: &Stack) {
     assert_rejected(stack, &reply, 401, "algorithm", "hs256");
 }
 
-/// An unknown `kid` refetches only this long after the last fetch.
+/// Unknown `kid`s refetch at most once per this long.
 fn wait_for_refetch_cooldown() {
     std::thread::sleep(std::time::Duration::from_secs(6));
 }
@@ -559,7 +559,7 @@ fn rejects_oversized_bodies(stack: &Stack) {
         "application/x-www-form-urlencoded",
         &huge,
     );
-    assert_rejected(stack, &reply, 400, "too large", "none");
+    assert_rejected(stack, &reply, 413, "too large", "none");
     let long_token = format!("state=s&id_token={}", "a".repeat(40 * 1024));
     let reply = browser.post_raw(
         &stack.url("/lti/launch"),

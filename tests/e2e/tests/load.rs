@@ -173,7 +173,7 @@ impl Cat {
             Expired => Expect::Rejected(401, "expired"),
             ForeignNonce => Expect::Rejected(401, "nonce"),
             Garbage => Expect::Rejected(400, "malformed"),
-            Oversized => Expect::Rejected(400, "too large"),
+            Oversized => Expect::Rejected(413, "too large"),
         }
     }
 }
@@ -535,7 +535,7 @@ impl<'a> Worker<'a> {
         let reply = self.launch(&mut jar, &state, &token);
         self.record(Valid, &path, &reply, |s| s.nonce = Some(nonce.clone()));
         if reply.status == 200 {
-            if let Some(session) = jar.0.get("lti_session") {
+            if let Some(session) = jar.0.get("__Host-lti_session") {
                 // Kept to be replayed later as a forged header.
                 let genuine = self
                     .stack()
@@ -551,7 +551,8 @@ impl<'a> Worker<'a> {
         match self.random(4) {
             0 if self.may_send() => {
                 // The browser lost its state cookie with the launch; put it back.
-                jar.0.insert(format!("lti_state_{state}"), "1".into());
+                jar.0
+                    .insert(format!("__Host-lti_state_{state}"), "1".into());
                 let replay = self.launch(&mut jar, &state, &token);
                 self.record(ReplaySameState, &path, &replay, |s| {
                     s.replayed_path = Some(path.clone())
@@ -635,9 +636,9 @@ impl<'a> Worker<'a> {
                 self.launch(&mut jar, &state, token)
             }
             Oversized => {
-                // Either the whole form or the id_token alone is too large.
-                let size = if self.random(2) == 0 { 100 } else { 40 };
-                let body = format!("state={state}&id_token={}", "a".repeat(size * 1024));
+                // Past the form's limit (an id_token alone too large is a 400,
+                // tested on its own).
+                let body = format!("state={state}&id_token={}", "a".repeat(100 * 1024));
                 self.launch_raw(&mut jar, &body)
             }
             _ => unreachable!("{cat:?} is not a hostile launch"),
@@ -679,7 +680,7 @@ impl<'a> Worker<'a> {
                 // No session yet on this thread: launch first, go on next time.
                 return self.valid_launch();
             };
-            jar.0.insert("lti_session".into(), session);
+            jar.0.insert("__Host-lti_session".into(), session);
             nonce = Some(launch_nonce);
         }
         let forged = matches!(cat, PassForged | PassSessionForged).then(|| self.forged_value());

@@ -57,7 +57,7 @@ fn launched(stack: &Stack, browser: &Browser, name: &str) -> String {
     let session = browser
         .cookies
         .borrow()
-        .get("lti_session")
+        .get("__Host-lti_session")
         .cloned()
         .expect("session cookie");
     remember(&session);
@@ -140,7 +140,7 @@ fn unknown_session_goes_bare(stack: &Stack) {
         browser
             .cookies
             .borrow_mut()
-            .insert("lti_session".into(), id.into());
+            .insert("__Host-lti_session".into(), id.into());
         let path = format!("/t/bad-session-{}", id.len());
         assert_eq!(browser.get(&stack.url(&path)).status, 200);
         assert!(stack.origin.requests_to(&path)[0].assertion().is_none());
@@ -157,7 +157,7 @@ fn worker_cookies_stay_with_the_worker(stack: &Stack) {
     browser
         .cookies
         .borrow_mut()
-        .insert("lti_state_leftover".into(), "1".into());
+        .insert("__Host-lti_state_leftover".into(), "1".into());
     browser.get(&stack.url("/t/cookies-next"));
     let seen = stack.origin.requests_to("/t/cookies-next");
     assert_eq!(seen[0].header("cookie"), Some("app_pref=dark"));

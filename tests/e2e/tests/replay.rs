@@ -30,7 +30,7 @@ fn fire(stack: &Stack, name: &str) -> (usize, usize) {
         .platform
         .sign_id_token("a", &claims(stack, &nonce, &target));
     remember(&token);
-    let cookie = format!("lti_state_{state}=1");
+    let cookie = format!("__Host-lti_state_{state}=1");
     let barrier = Arc::new(Barrier::new(SUBMISSIONS));
     let url = stack.url("/lti/launch");
     let threads: Vec<_> = (0..SUBMISSIONS)

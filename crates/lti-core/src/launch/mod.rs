@@ -13,7 +13,7 @@ use url::Url;
 pub use claims::MessageType;
 
 use crate::error::{Error, Result};
-use crate::login::{check_same_origin, consume_login};
+use crate::login::{check_same_origin, consume_login, find_login};
 use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
 use crate::registration::{load_registration, PlatformRegistration};
 use crate::{jwks, jws};
@@ -43,10 +43,8 @@ impl LaunchRequest {
             *slot = Some(value.to_owned()).filter(|v| !v.is_empty());
         }
         if let Some(error) = error {
-            return Err(Error::PlatformError {
-                error: truncate(error),
-                description: description.map(truncate),
-            });
+            // Kept whole for the log; the message shows a shortened copy.
+            return Err(Error::PlatformError { error, description });
         }
         let id_token: String = id_token.ok_or(Error::MissingParameter("id_token"))?;
         if id_token.len() > MAX_ID_TOKEN_BYTES {
@@ -60,10 +58,6 @@ impl LaunchRequest {
             state: state.ok_or(Error::MissingParameter("state"))?,
         })
     }
-}
-
-fn truncate(text: String) -> String {
-    text.chars().take(200).collect()
 }
 
 /// A launch that passed every check.
@@ -94,8 +88,9 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     if !state_cookie {
         return Err(Error::StateCookieMissing);
     }
-    // 3. The login behind `state` is taken out of the store: it serves once.
-    let login = consume_login(ports.logins, &request.state).await?;
+    // 3. The login behind `state`, read only: it is taken at step 12, once
+    //    every check passed, so a forged token cannot burn it.
+    let login = find_login(ports.logins, &request.state).await?;
     let registration = load_registration(&ports.cached_platforms(), &login.registration)
         .await?
         .ok_or_else(|| Error::UnknownPlatform {
@@ -104,7 +99,7 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
         })?;
     // 4. RS256 only, whatever the header claims (never `none`, never HMAC).
     if jws.header.alg != "RS256" {
-        return Err(Error::AlgorithmNotAllowed(truncate(jws.header.alg)));
+        return Err(Error::AlgorithmNotAllowed(jws.header.alg));
     }
     if jws.header.crit.is_some() {
         return Err(Error::MalformedToken("unsupported critical header".into()));
@@ -124,14 +119,18 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     if !valid {
         return Err(Error::BadSignature);
     }
-    check_claims(
+    let launch = check_claims(
         jws.payload,
         registration,
         &login.nonce,
         &login.target_link_uri,
         ports.now,
         tool_base,
-    )
+    )?;
+    // 12. Only now is the login taken: it serves this launch and no other
+    //     (see `consume_login` for what "once" means on each store).
+    consume_login(ports.logins, &request.state).await?;
+    Ok(launch)
 }
 
 /// Steps 6-11: the claims, against the registration and the login.

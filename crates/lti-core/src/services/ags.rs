@@ -140,8 +140,9 @@ pub fn lineitem_child(lineitem: &str, leaf: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// The line item to act on: the origin's choice if it lies within the launch's
-/// container, else the launch's own.
+/// The line item to act on: the launch's own (its `lineitem` claim), or one
+/// the origin names inside the launch's line item container. Returns the URL
+/// that will be sent.
 pub fn choose_lineitem(ags: &AgsEndpoint, requested: Option<&str>) -> Result<String> {
     let Some(requested) = requested else {
         return ags
@@ -149,18 +150,55 @@ pub fn choose_lineitem(ags: &AgsEndpoint, requested: Option<&str>) -> Result<Str
             .clone()
             .ok_or_else(|| invalid("lineitem", "required: the launch has no line item"));
     };
-    let within = |container: &str| {
-        let (Ok(item), Ok(container)) = (Url::parse(requested), Url::parse(container)) else {
-            return false;
-        };
-        let prefix = format!("{}/", container.path().trim_end_matches('/'));
-        item.origin() == container.origin() && item.path().starts_with(&prefix)
+    let own = ags.lineitem.as_deref() == Some(requested);
+    let contained = || {
+        ags.lineitems
+            .as_deref()
+            .is_some_and(|c| within(requested, c))
     };
-    if ags.lineitem.as_deref() == Some(requested) || ags.lineitems.as_deref().is_some_and(within) {
+    if own || contained() {
         Ok(requested.to_owned())
     } else {
         Err(Error::OutsideGrant("lineitem"))
     }
+}
+
+/// Whether `item` names a line item inside `container` (AGS 2.0 §3.2: items
+/// live under their container). The platform, not this worker, resolves the
+/// path it receives, so whatever it could read as a step out of the container
+/// is refused rather than normalized.
+fn within(item: &str, container: &str) -> bool {
+    let (Ok(parsed), Ok(container)) = (Url::parse(item), Url::parse(container)) else {
+        return false;
+    };
+    // Written exactly as it will be sent: nothing the URL parser would
+    // normalize (dot segments, `\`, tabs, case, default ports) can move it
+    // after this check.
+    let as_sent = parsed.as_str() == item;
+    let prefix = format!("{}/", container.path().trim_end_matches('/'));
+    let rest = parsed.path().strip_prefix(&prefix);
+    as_sent
+        && parsed.origin() == container.origin()
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && rest.is_some_and(|rest| rest.split('/').all(is_plain_segment))
+        // Moodle keeps the container's query on its items (`?type_id=1`).
+        && parsed.query() == container.query()
+        && parsed.fragment().is_none()
+}
+
+/// A path segment that names a child, nothing else: not empty, not a dot
+/// segment in any spelling, no encoded separator, only RFC 3986 `pchar`s.
+fn is_plain_segment(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    let dots = lower.replace("%2e", ".");
+    let pchar = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@%".contains(&b);
+    !segment.is_empty()
+        && segment.bytes().all(pchar)
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
+        && dots != "."
+        && dots != ".."
 }
 
 /// Posts a score; answers what was posted, and where.
@@ -321,11 +359,43 @@ mod tests {
             choose_lineitem(&ags, None).unwrap(),
             "https://lms/ctx/1/lineitems/9"
         );
-        assert!(choose_lineitem(&ags, Some("https://lms/ctx/1/lineitems/3")).is_ok());
+        assert_eq!(
+            choose_lineitem(&ags, Some("https://lms/ctx/1/lineitems/9")).unwrap(),
+            "https://lms/ctx/1/lineitems/9",
+            "the launch's own line item, whatever its query"
+        );
+        assert_eq!(
+            choose_lineitem(&ags, Some("https://lms/ctx/1/lineitems/3?x=1")).unwrap(),
+            "https://lms/ctx/1/lineitems/3?x=1"
+        );
         for foreign in [
-            "https://lms/ctx/2/lineitems/3",
-            "https://evil/ctx/1/lineitems/3",
-            "https://lms/ctx/1/lineitemsX",
+            "https://lms/ctx/2/lineitems/3?x=1",
+            "https://evil/ctx/1/lineitems/3?x=1",
+            "http://lms/ctx/1/lineitems/3?x=1",
+            "https://lms/ctx/1/lineitemsX?x=1",
+            "https://lms/ctx/1/lineitems/?x=1",
+            "https://lms/ctx/1/lineitems/3",
+            "https://lms/ctx/1/lineitems/3?x=2",
+            "https://lms/ctx/1/lineitems/3?x=1#f",
+            "https://user@lms/ctx/1/lineitems/3?x=1",
+            "https://lms/ctx/1/lineitems//3?x=1",
+            "https://lms/ctx/1/lineitems/3/?x=1",
+            // Parsed, these would leave the container or differ from what is checked.
+            "https://lms/ctx/1/lineitems/../../2/lineitems/3?x=1",
+            "https://lms/ctx/1/lineitems/3/../../../2/lineitems/3?x=1",
+            "https://lms/ctx/1/lineitems/./3?x=1",
+            "https://lms/ctx/1/lineitems/a\\..\\..\\2?x=1",
+            "https://lms/ctx/1/lineitems/.\t./x?x=1",
+            "HTTPS://LMS/ctx/1/lineitems/3?x=1",
+            "https://lms:443/ctx/1/lineitems/3?x=1",
+            // Kept by the parser, but a platform may decode them into a step out.
+            "https://lms/ctx/1/lineitems/%2e%2e/x?x=1",
+            "https://lms/ctx/1/lineitems/3/%2E%2e/%2e./.%2E/x?x=1",
+            "https://lms/ctx/1/lineitems/%2e?x=1",
+            "https://lms/ctx/1/lineitems/..%2f..%2f2?x=1",
+            "https://lms/ctx/1/lineitems/..%2F2?x=1",
+            "https://lms/ctx/1/lineitems/..%5c..%5C2?x=1",
+            "not a url",
         ] {
             assert!(
                 matches!(
@@ -340,6 +410,23 @@ mod tests {
                 .unwrap()
                 .as_str(),
             "https://lms/li/9/scores?type=x"
+        );
+    }
+
+    #[test]
+    fn moodle_lineitems_keep_the_container_query() {
+        let ags = AgsEndpoint {
+            scope: vec![],
+            lineitems: Some("https://moodle/mod/lti/services.php/2/lineitems?type_id=1".into()),
+            lineitem: None,
+        };
+        let item = "https://moodle/mod/lti/services.php/2/lineitems/9/lineitem?type_id=1";
+        assert_eq!(choose_lineitem(&ags, Some(item)).unwrap(), item);
+        let other_tool = item.replace("type_id=1", "type_id=2");
+        assert!(choose_lineitem(&ags, Some(&other_tool)).is_err());
+        assert_eq!(
+            lineitem_child(item, "scores").unwrap().as_str(),
+            "https://moodle/mod/lti/services.php/2/lineitems/9/lineitem/scores?type_id=1"
         );
     }
 }

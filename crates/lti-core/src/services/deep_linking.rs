@@ -2,6 +2,7 @@
 //! linking launch, from content items the origin chose.
 
 use serde_json::{json, Map, Value};
+use url::Url;
 
 use super::{invalid, Grant};
 use crate::error::Result;
@@ -151,10 +152,7 @@ pub async fn respond(
     now: u64,
 ) -> Result<DeepLinkingResponse> {
     let settings = grant.deep_linking_settings()?;
-    let return_url = settings
-        .get("deep_link_return_url")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let return_url = return_url(settings)?;
     let items =
         validate_content_items(payload.get("content_items").unwrap_or(&json!([])), settings)?;
     let mut claims = json!({
@@ -179,12 +177,31 @@ pub async fn respond(
         }
     }
     let jwt = jws::sign(crypto, key, &claims).await?;
-    let form = auto_post_form(return_url, &jwt);
+    let form = auto_post_form(return_url.as_str(), &jwt);
     Ok(DeepLinkingResponse {
-        return_url: return_url.to_owned(),
+        return_url: return_url.into(),
         jwt,
         form,
     })
+}
+
+/// Where the response goes (Deep Linking 2.0 §4.4.1): it becomes a form's
+/// `action`, so it must be an absolute `http` or `https` URL, never
+/// `javascript:` or `data:`. Returned as it will be written.
+pub fn return_url(settings: &Map<String, Value>) -> Result<Url> {
+    const FIELD: &str = "deep_link_return_url";
+    let refused = || {
+        invalid(
+            FIELD,
+            "the launch's deep linking settings must give an absolute http or https URL",
+        )
+    };
+    let text = settings.get(FIELD).and_then(Value::as_str);
+    let url = text.and_then(|t| Url::parse(t).ok()).ok_or_else(refused)?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        _ => Err(refused()),
+    }
 }
 
 /// A page that posts `JWT` to the platform at once (Deep Linking 2.0 §4.2).
@@ -205,6 +222,31 @@ mod tests {
 
     fn settings(value: Value) -> Map<String, Value> {
         value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn return_url_must_be_absolute_http() {
+        let ok = settings(json!({"deep_link_return_url": "https://lms.example.edu/dl?x=1"}));
+        assert_eq!(
+            return_url(&ok).unwrap().as_str(),
+            "https://lms.example.edu/dl?x=1"
+        );
+        for bad in [
+            json!("javascript:alert(1)"),
+            json!(" javascript:alert(1)"),
+            json!("java\tscript:alert(1)"),
+            json!("data:text/html,<script>alert(1)</script>"),
+            json!("/relative"),
+            json!(""),
+            json!(7),
+        ] {
+            let err = return_url(&settings(json!({ "deep_link_return_url": bad }))).unwrap_err();
+            assert!(
+                matches!(&err, crate::Error::InvalidPayload { field, .. } if field == "deep_link_return_url"),
+                "{bad}: {err}"
+            );
+        }
+        assert!(return_url(&settings(json!({}))).is_err(), "absent");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! What a launch granted, read from its claims: the registration, deployment,
 //! and the AGS, NRPS and deep linking claims with their scopes.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::launch::claims::{DEEP_LINKING_SETTINGS, DEPLOYMENT_ID, MESSAGE_TYPE};
-use crate::registration::registration_key;
+use crate::ports::KeyValue;
+use crate::registration::{load_registration, registration_key, PlatformRegistration};
 
 pub const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
 pub const NRPS: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
@@ -57,12 +60,28 @@ impl<'a> Grant<'a> {
 
     /// `<iss>#<client_id>`: the client is `aud`, or `azp` when `aud` is a list.
     pub fn registration_key(&self) -> Result<String> {
-        let iss = self.str("iss", "iss")?;
-        let client_id = match self.lti.get("aud") {
-            Some(Value::String(aud)) => aud.as_str(),
-            _ => self.str("azp", "azp")?,
-        };
-        Ok(registration_key(iss, client_id))
+        Ok(registration_key(self.str("iss", "iss")?, self.client_id()?))
+    }
+
+    /// The registration this launch acts for, as the store holds it now: the
+    /// operator may have removed it, or its deployment, since the launch.
+    /// Fails with [`Error::UnknownPlatform`] or [`Error::UnknownDeployment`].
+    pub async fn registration(
+        &self,
+        platforms: &impl KeyValue,
+    ) -> Result<Rc<PlatformRegistration>> {
+        let (issuer, client_id) = (self.str("iss", "iss")?, self.client_id()?);
+        let registration = load_registration(platforms, &registration_key(issuer, client_id))
+            .await?
+            .ok_or_else(|| Error::UnknownPlatform {
+                issuer: issuer.to_owned(),
+                client_id: Some(client_id.to_owned()),
+            })?;
+        let deployment_id = self.deployment_id()?;
+        if !registration.has_deployment(deployment_id) {
+            return Err(Error::UnknownDeployment(deployment_id.to_owned()));
+        }
+        Ok(registration)
     }
 
     pub fn client_id(&self) -> Result<&'a str> {

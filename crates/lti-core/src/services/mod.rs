@@ -39,7 +39,7 @@ pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
 /// Parses an origin's JSON payload into an object.
 pub fn parse_payload(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>> {
     if body.len() > MAX_PAYLOAD_BYTES {
-        return Err(Error::TooLarge {
+        return Err(Error::BodyTooLarge {
             what: "payload",
             limit: MAX_PAYLOAD_BYTES,
         });

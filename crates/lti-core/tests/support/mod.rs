@@ -8,9 +8,14 @@ use lti_core::b64;
 use lti_core::cache::MemoryCache;
 use lti_core::jwks::PublicJwk;
 use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
+use lti_core::launch::{verify_launch, LaunchRequest, VerifiedLaunch};
+use lti_core::login::{initiate_login, save_login, LoginRequest};
 use lti_core::ports::*;
+use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
+use lti_core::Error;
 use serde_json::{json, Value};
+use url::Url;
 
 pub const PLATFORM_PEM: &str = include_str!("../fixtures/platform.pem");
 pub const PLATFORM2_PEM: &str = include_str!("../fixtures/platform2.pem");
@@ -37,6 +42,11 @@ pub struct MemoryKv {
     pub reads: Cell<usize>,
     pub writes: Cell<usize>,
     pub fail: Cell<bool>,
+    /// Another isolate's writes, landing just after this store's put of the
+    /// same key: its last write wins.
+    pub concurrent_writes: RefCell<BTreeMap<String, String>>,
+    /// Another launch takes every entry just before this store's take.
+    pub concurrent_takes: Cell<bool>,
 }
 
 impl MemoryKv {
@@ -57,13 +67,21 @@ impl KeyValue for MemoryKv {
     async fn put(&self, key: &str, value: &str, _ttl: Option<u64>) -> Result<(), StorageError> {
         self.check()?;
         self.writes.set(self.writes.get() + 1);
-        self.entries.borrow_mut().insert(key.into(), value.into());
+        let winner = self.concurrent_writes.borrow().get(key).cloned();
+        let value = winner.unwrap_or_else(|| value.into());
+        self.entries.borrow_mut().insert(key.into(), value);
         Ok(())
     }
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.check()?;
         self.entries.borrow_mut().remove(key);
         Ok(())
+    }
+    async fn take(&self, key: &str) -> Result<Option<String>, StorageError> {
+        if self.concurrent_takes.get() {
+            self.entries.borrow_mut().remove(key);
+        }
+        get_then_delete(self, key).await
     }
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
         self.check()?;
@@ -231,4 +249,33 @@ impl World {
             now: self.now.get(),
         }
     }
+}
+
+pub fn tool() -> Url {
+    Url::parse(TOOL).unwrap()
+}
+
+/// Runs a login and returns (state, nonce).
+pub fn login(world: &World) -> (String, String) {
+    let params = [
+        ("iss", ISSUER),
+        ("login_hint", "u1"),
+        ("target_link_uri", "https://tool.example.com/course/1"),
+        ("lti_message_hint", "hint"),
+    ];
+    let request = LoginRequest::from_params(params).unwrap();
+    let ports = world.ports();
+    let reg = block_on(find_registration(&ports.cached_platforms(), ISSUER, None)).unwrap();
+    let redirect = initiate_login(&request, &reg, &tool(), ports.rng).unwrap();
+    block_on(save_login(ports.store, &redirect)).unwrap();
+    (redirect.state, redirect.login_state.nonce)
+}
+
+/// Posts `id_token` for `state` to the launch, with the state cookie.
+pub fn launch(world: &World, state: &str, id_token: String) -> Result<VerifiedLaunch, Error> {
+    let request = LaunchRequest {
+        id_token,
+        state: state.to_owned(),
+    };
+    block_on(verify_launch(&request, true, &world.ports(), &tool()))
 }
