@@ -1,5 +1,6 @@
 //! The worker's configuration: `[vars]`, secrets and KV bindings.
 
+use lti_core::dynamic_registration::RegistrationSecret;
 use lti_core::registration::check_endpoint;
 use lti_core::Error;
 use url::Url;
@@ -36,6 +37,10 @@ pub struct Config {
     pub service_token_ttl: u64,
     /// Secret `LTI_PRIVATE_KEY` (PKCS#8 PEM); generated and kept in KV when absent.
     pub private_key: Option<String>,
+    /// Secret `REGISTRATION_SECRET` (a var in local development): the last
+    /// segment of the Dynamic Registration URL. `None` turns the route off.
+    /// Its `Debug` never prints it.
+    pub registration_secret: Option<RegistrationSecret>,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -66,6 +71,7 @@ impl Config {
             }
         };
         let private_key = env.secret("LTI_PRIVATE_KEY").ok().map(|s| s.to_string());
+        let registration_secret = registration_secret(env)?;
         Ok(Self {
             origin,
             audience,
@@ -74,8 +80,33 @@ impl Config {
             origin_timeout_ms,
             login_store,
             private_key,
+            registration_secret,
         })
     }
+}
+
+/// `REGISTRATION_SECRET`: a secret, or a var for `wrangler dev`. One that is
+/// set but too short or not URL-safe stops the worker with a clear error
+/// rather than leaving the route guarded by a guessable secret.
+fn registration_secret(env: &Env) -> Result<Option<RegistrationSecret>, Error> {
+    const NAME: &str = "REGISTRATION_SECRET";
+    let value = env.secret(NAME).ok().map(|s| s.to_string());
+    let Some(value) = value.or_else(|| var(env, NAME)) else {
+        return Ok(None);
+    };
+    parse_registration_secret(&value)
+}
+
+/// Surrounding whitespace (a newline piped into `wrangler secret put`) is
+/// not part of the secret; an empty value leaves the route off.
+fn parse_registration_secret(value: &str) -> Result<Option<RegistrationSecret>, Error> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    RegistrationSecret::new(value)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("REGISTRATION_SECRET {e}")))
 }
 
 /// `ORIGIN_URL`. Assertions travel to the origin in a header: never in clear
@@ -99,6 +130,19 @@ fn number(env: &Env, name: &str, default: u64) -> Result<u64, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registration_secret_is_trimmed_checked_and_never_printed() {
+        assert!(parse_registration_secret(" \n").unwrap().is_none());
+        let secret = parse_registration_secret("0123456789abcdef-xyz\n").unwrap();
+        let secret = secret.unwrap();
+        assert!(secret.matches("0123456789abcdef-xyz"));
+        assert!(!format!("{secret:?}").contains("0123"));
+        assert!(matches!(
+            parse_registration_secret("short"),
+            Err(Error::Config(_))
+        ));
+    }
 
     #[test]
     fn origin_must_be_https_except_on_loopback() {

@@ -6,6 +6,7 @@ mod config;
 mod forward;
 mod login_state;
 mod platform;
+mod register;
 mod response;
 mod routes;
 mod services;

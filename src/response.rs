@@ -49,6 +49,7 @@ impl Failure {
                 ErrorKind::PlatformUnavailable => 502,
                 ErrorKind::StorageUnavailable => 503,
                 ErrorKind::Internal => 500,
+                ErrorKind::Conflict => 409,
             },
             Failure::Origin(_) => 502,
             Failure::OriginTimeout => 504,
@@ -95,9 +96,14 @@ impl Failure {
 
     /// Logs the failure and answers with a short HTML page.
     pub fn into_response(self, title: &str) -> worker::Result<Response> {
+        self.into_page(title, LAUNCH_HINT)
+    }
+
+    /// [`Failure::into_response`], with `hint` telling the person what to do next.
+    pub fn into_page(self, title: &str, hint: &str) -> worker::Result<Response> {
         let status = self.status();
         self.log(title, status);
-        let body = error_page(title, &self.public_message(), self.code());
+        let body = error_page(title, &self.public_message(), self.code(), hint);
         Ok(Response::from_html(body)?
             .with_status(status)
             .with_headers(page_headers()?))
@@ -147,17 +153,22 @@ pub fn page_headers() -> worker::Result<Headers> {
     Ok(headers)
 }
 
-fn error_page(title: &str, message: &str, code: &str) -> String {
+/// What a person whose launch failed can do.
+const LAUNCH_HINT: &str = "Try launching the tool again from your course. \
+    If it keeps failing, tell your LMS administrator this code.";
+
+fn error_page(title: &str, message: &str, code: &str, hint: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{title}</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}}h1{{font-size:1.3rem;color:#a11}}code{{background:#f3f3f3;padding:0 .3em}}</style>
 </head><body><h1>{title}</h1><p>{message}</p><p>Error code: <code>{code}</code></p>
-<p>Try launching the tool again from your course. If it keeps failing, tell your LMS administrator this code.</p>
+<p>{hint}</p>
 </body></html>"#,
         title = escape(title),
         message = escape(message),
         code = escape(code),
+        hint = escape(hint),
     )
 }

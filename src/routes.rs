@@ -3,8 +3,9 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use lti_core::assertion::{issue_assertion, AssertionConfig};
+use lti_core::assertion::{issue_assertion, AssertedLaunch, AssertionConfig};
 use lti_core::cache::MemoryCache;
+use lti_core::deployments::record_deployment;
 use lti_core::keys::{origin_key, public_jwks, signing_keys};
 use lti_core::launch::{verify_launch, LaunchRequest};
 use lti_core::login::{initiate_login, save_login, LoginRequest, LOGIN_TTL};
@@ -37,6 +38,8 @@ type Outcome = Result<web_sys::Response, Failure>;
 pub struct Runtime {
     isolate: Rc<Isolate>,
     pub tool: Url,
+    /// Requests to platforms, with a `User-Agent` naming this worker.
+    http: FetchClient,
 }
 
 /// What stays the same for an isolate's life: vars, secrets and bindings
@@ -90,6 +93,7 @@ impl Runtime {
         tool.set_fragment(None);
         Ok(Self {
             isolate: Isolate::get(env)?,
+            http: FetchClient::new(&tool),
             tool,
         })
     }
@@ -104,7 +108,7 @@ impl Runtime {
             platforms: &isolate.platforms,
             store: &isolate.store,
             logins: &isolate.logins,
-            http: &FetchClient,
+            http: &self.http,
             crypto: &WebCrypto,
             rng: &OsRng,
             cache: CACHE.with(|c| *c),
@@ -128,12 +132,11 @@ impl Runtime {
         }
     }
 
-    /// A fresh assertion for verified launch claims.
+    /// A fresh assertion for a verified launch.
     async fn assertion(
         &self,
         ports: &Ports<'_, Store, FetchClient, WebCrypto>,
-        lti: &serde_json::value::RawValue,
-        sub: Option<&str>,
+        launch: AssertedLaunch<'_>,
     ) -> Result<String, Failure> {
         let keys = signing_keys(ports, self.config().private_key.as_deref()).await?;
         let config = self.assertion_config();
@@ -141,8 +144,7 @@ impl Runtime {
             ports.crypto,
             origin_key(&keys),
             &config,
-            lti,
-            sub,
+            launch,
             ports.rng,
             ports.now,
         )
@@ -193,6 +195,9 @@ pub async fn handle(raw: web_sys::Request, env: Env) -> worker::Result<web_sys::
         (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
         (_, "/lti/login" | "/lti/launch" | "/.well-known/jwks.json") => {
             return plain(405, "method not allowed").map(Into::into);
+        }
+        (_, path) if path.starts_with(crate::register::PREFIX) => {
+            return crate::register::handle(&req, Runtime::new(&env, &url), &url).await;
         }
         (_, path) if path.starts_with("/lti/services/") => {
             return services(req, &env, &url)
@@ -289,11 +294,12 @@ async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let jar = cookies::parse(req.cookie.as_deref());
     let state_cookie = cookies::has_state(&jar, &request.state);
     let launch = verify_launch(&request, state_cookie, &ports, &runtime.tool).await?;
+    record_deployment(&ports, &launch).await?;
 
-    let sub = launch.sub.as_deref();
-    let assertion = runtime.assertion(&ports, &launch.claims, sub).await?;
+    let assertion = runtime.assertion(&ports, launch.asserted()).await?;
     let ttl = runtime.config().session_ttl;
-    let session = start_session(ports.store, ports.rng, &launch.claims, ports.now, ttl).await?;
+    let (lti, platform) = (&launch.claims, &launch.platform);
+    let session = start_session(ports.store, ports.rng, lti, platform, ports.now, ttl).await?;
     let origin = runtime.origin(&req)?;
     let forward = Forward {
         url: origin.url_for(&launch.target_link_uri),
@@ -360,11 +366,12 @@ async fn passthrough(req: Incoming, env: &Env, url: &Url) -> Outcome {
         Some(session) => {
             check_session_grant(&ports, session).await?;
             let sub = session.sub();
-            Some(
-                runtime
-                    .assertion(&ports, &session.lti, sub.as_deref())
-                    .await?,
-            )
+            let launch = AssertedLaunch {
+                lti: &session.lti,
+                sub: sub.as_deref(),
+                platform: &session.platform,
+            };
+            Some(runtime.assertion(&ports, launch).await?)
         }
         None => None,
     };

@@ -10,9 +10,9 @@ use lti_core::services::{
     ags, deep_linking, nrps, parse_payload, Grant, Platform, MAX_PAYLOAD_BYTES,
 };
 use lti_core::Error;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use url::Url;
-use worker::{Method, Response};
+use worker::{Headers, Method, Response};
 
 use crate::response::Failure;
 use crate::routes::{Incoming, Runtime};
@@ -26,9 +26,7 @@ struct Caller {
 
 impl Caller {
     fn grant(&self) -> Grant<'_> {
-        Grant {
-            lti: &self.claims.lti,
-        }
+        self.claims.grant()
     }
 
     /// The key platforms verify: RSA, as LTI requires.
@@ -38,9 +36,10 @@ impl Caller {
 }
 
 /// Every service path, for telling a wrong method (405) from no such service (404).
-const ROUTES: [&str; 6] = [
+const ROUTES: [&str; 7] = [
     "/lti/services/scores",
     "/lti/services/lineitems",
+    "/lti/services/lineitem",
     "/lti/services/results",
     "/lti/services/members",
     "/lti/services/deep-linking",
@@ -65,7 +64,7 @@ pub async fn handle(req: Incoming, runtime: &Runtime, url: &Url) -> Result<Respo
     };
     let (status, body) = match (&req.method, url.path()) {
         (Method::Post, "/lti/services/scores") => {
-            let payload = parse_payload(&req.body(MAX_PAYLOAD_BYTES, "payload").await?)?;
+            let payload = payload(&req).await?;
             (200, ags::post_score(&platform, grant, &payload).await?)
         }
         (Method::Get, "/lti/services/lineitems") => (
@@ -73,8 +72,21 @@ pub async fn handle(req: Incoming, runtime: &Runtime, url: &Url) -> Result<Respo
             json!(ags::list_lineitems(&platform, grant, &query).await?),
         ),
         (Method::Post, "/lti/services/lineitems") => {
-            let payload = parse_payload(&req.body(MAX_PAYLOAD_BYTES, "payload").await?)?;
+            let payload = payload(&req).await?;
             (201, ags::create_lineitem(&platform, grant, &payload).await?)
+        }
+        (Method::Get, "/lti/services/lineitem") => (
+            200,
+            ags::read_lineitem(&platform, grant, param("id")).await?,
+        ),
+        (Method::Put, "/lti/services/lineitem") => {
+            let payload = payload(&req).await?;
+            let item = ags::update_lineitem(&platform, grant, param("id"), &payload).await?;
+            (200, item)
+        }
+        (Method::Delete, "/lti/services/lineitem") => {
+            ags::delete_lineitem(&platform, grant, param("id")).await?;
+            return Ok(no_content()?);
         }
         (Method::Get, "/lti/services/results") => {
             let results =
@@ -83,30 +95,47 @@ pub async fn handle(req: Incoming, runtime: &Runtime, url: &Url) -> Result<Respo
         }
         (Method::Get, "/lti/services/members") => (
             200,
-            json!({ "members": nrps::members(&platform, grant).await? }),
+            json!({ "members": nrps::members(&platform, grant, &query).await? }),
         ),
         (Method::Post, "/lti/services/deep-linking") => {
-            let payload = parse_payload(&req.body(MAX_PAYLOAD_BYTES, "payload").await?)?;
+            let payload = payload(&req).await?;
             let response =
                 deep_linking::respond(ports.crypto, key, grant, &payload, ports.rng, ports.now)
                     .await?;
             (200, json!(response))
         }
         (Method::Post, "/lti/services/token") => (200, service_token(runtime, &caller).await?),
-        (_, path) => {
-            let (status, error, message) = match ROUTES.contains(&path) {
-                true => (
-                    405,
-                    "method_not_allowed",
-                    "method not allowed for this service",
-                ),
-                false => (404, "not_found", "no such service"),
-            };
-            let body = json!({ "error": error, "message": message });
-            return Ok(crate::response::json(status, &body)?);
-        }
+        (_, path) => return Ok(unrouted(path)?),
     };
     Ok(crate::response::json(status, &body)?)
+}
+
+/// The origin's JSON payload, read through the size cap (POST and PUT alike).
+async fn payload(req: &Incoming) -> Result<Map<String, Value>, Failure> {
+    Ok(parse_payload(
+        &req.body(MAX_PAYLOAD_BYTES, "payload").await?,
+    )?)
+}
+
+/// `204`: done, nothing to answer; never cached.
+fn no_content() -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}
+
+/// A wrong method on a service (405), or no such service (404).
+fn unrouted(path: &str) -> worker::Result<Response> {
+    let (status, error, message) = if ROUTES.contains(&path) {
+        (
+            405,
+            "method_not_allowed",
+            "method not allowed for this service",
+        )
+    } else {
+        (404, "not_found", "no such service")
+    };
+    crate::response::json(status, &json!({ "error": error, "message": message }))
 }
 
 /// Verifies the bearer and finds the registration it acts for.
@@ -123,8 +152,10 @@ async fn authorize(req: &Incoming, runtime: &Runtime) -> Result<Caller, Failure>
     let keys = signing_keys(&ports, runtime.config().private_key.as_deref()).await?;
     let config = runtime.assertion_config();
     let claims = verify_assertion(ports.crypto, &keys, &config, token, ports.now).await?;
-    let grant = Grant { lti: &claims.lti };
-    let registration = grant.registration(&ports.cached_platforms()).await?;
+    let registration = claims
+        .grant()
+        .registration(&ports.cached_platforms())
+        .await?;
     Ok(Caller {
         keys,
         claims,
@@ -139,13 +170,12 @@ async fn service_token(runtime: &Runtime, caller: &Caller) -> Result<Value, Fail
     }
     let ports = runtime.ports();
     let config = runtime.assertion_config();
-    let subset = caller.grant().service_subset();
     let ttl = runtime.config().service_token_ttl;
     let (token, expires_at) = issue_service_token(
         ports.crypto,
         origin_key(&caller.keys),
         &config,
-        subset,
+        caller.grant(),
         ports.rng,
         ports.now,
         ttl,

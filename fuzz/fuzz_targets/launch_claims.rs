@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lti_core::launch::claims::{self, MessageType};
-use lti_edge_fuzz::{registration, render_err, NOW};
+use lti_edge_fuzz::{registration, render_err, DEPLOYMENT_ID, NOW};
 use serde_json::{Map, Value};
 
 fuzz_target!(|data: &[u8]| {
@@ -25,5 +25,22 @@ fuzz_target!(|data: &[u8]| {
     render_err(&message);
     if let Ok(MessageType::ResourceLink) = message {
         assert!(claims::string(&claims, claims::TARGET_LINK_URI).is_ok());
+    }
+    // The whole message check, also for a minimal-claims platform: only a
+    // token without any message claim takes the login's deployment.
+    let minimal = lti_core::registration::PlatformRegistration {
+        minimal_claims: true,
+        launch_audience: Some("Acme Corp".into()),
+        ..reg.clone()
+    };
+    render_err(&claims::check_audience(&claims, &minimal));
+    for reg in [&reg, &minimal] {
+        let checked = claims::check_lti_message(&claims, reg, Some(DEPLOYMENT_ID));
+        render_err(&checked);
+        if let Ok((deployment, _)) = checked {
+            assert!(reg.has_deployment(deployment));
+            let from_login = deployment == DEPLOYMENT_ID && claims::has_no_message_claims(&claims);
+            assert!(from_login || claims::check_version(&claims).is_ok());
+        }
     }
 });

@@ -23,6 +23,10 @@ pub fn registration() -> PlatformRegistration {
         token_endpoint: format!("{ISSUER}/mod/lti/token.php"),
         jwks_uri: format!("{ISSUER}/mod/lti/certs.php"),
         deployment_ids: vec![DEPLOYMENT_ID.into(), "deployment-2".into()],
+        token_audience: None,
+        launch_audience: None,
+        minimal_claims: false,
+        scores_url: None,
     }
 }
 

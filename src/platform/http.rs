@@ -1,4 +1,5 @@
 use lti_core::ports::{HttpClient, HttpError, HttpRequest, HttpResponse, Method};
+use url::Url;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, RequestRedirect, WorkerGlobalScope};
@@ -6,8 +7,27 @@ use worker::{AbortSignal, Headers};
 
 use crate::body::{read_capped, BodyError};
 
-/// Outgoing requests to platforms, with the runtime's `fetch`.
-pub struct FetchClient;
+/// Outgoing requests to platforms, with the runtime's `fetch`. Each carries
+/// a `User-Agent` naming the tool: Canvas refuses API requests without one,
+/// and the Workers runtime adds none.
+pub struct FetchClient {
+    user_agent: String,
+}
+
+impl FetchClient {
+    /// A client for the worker at `tool` (its base URL).
+    pub fn new(tool: &Url) -> Self {
+        Self {
+            user_agent: user_agent(tool),
+        }
+    }
+}
+
+/// `lti-edge/<version> (+<worker base URL>)`.
+fn user_agent(tool: &Url) -> String {
+    let base = tool.as_str().trim_end_matches('/');
+    format!("lti-edge/{} (+{base})", env!("CARGO_PKG_VERSION"))
+}
 
 /// A platform that has not answered by then is down, as far as a launch
 /// waiting in a browser is concerned.
@@ -32,10 +52,16 @@ impl HttpClient for FetchClient {
         for (name, value) in &request.headers {
             headers.set(name, value).map_err(err)?;
         }
+        // A user-agent the request sets itself is kept.
+        if !headers.has("user-agent").map_err(err)? {
+            headers.set("user-agent", &self.user_agent).map_err(err)?;
+        }
         let init = RequestInit::new();
         init.set_method(match request.method {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
         });
         init.set_headers(&headers.0);
         init.set_redirect(RequestRedirect::Manual);

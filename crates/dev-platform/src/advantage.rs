@@ -40,6 +40,11 @@ pub(crate) struct Ledger {
     pub next_line_item: usize,
     pub scores: Vec<(String, Value)>,
     pub service_log: Vec<ServiceRequest>,
+    /// The query of every membership request, in order.
+    pub membership_queries: Vec<Vec<(String, String)>>,
+    /// `(path, User-Agent)` of every server-to-server request (JWKS, token, services,
+    /// Dynamic Registration).
+    pub user_agents: Vec<(String, Option<String>)>,
 }
 
 impl Ledger {
@@ -57,6 +62,8 @@ impl Ledger {
             last_assertion: None,
             scores: Vec::new(),
             service_log: Vec::new(),
+            membership_queries: Vec::new(),
+            user_agents: Vec::new(),
         }
     }
 }
@@ -79,11 +86,11 @@ impl Advantage {
     }
 
     /// Runs `f` on the platform's ledger under the lock (so: no network inside `f`).
-    /// Panics on an unknown platform: callers of the test API name "a" or "b".
+    /// Panics on an unknown platform: callers of the test API name a profile.
     pub fn with<R>(&self, platform: &str, f: impl FnOnce(&mut Ledger) -> R) -> R {
         assert!(
-            registry::clients_of(platform).is_some(),
-            "unknown platform {platform:?} (expected \"a\" or \"b\")"
+            registry::kind_of(platform).is_some(),
+            "unknown platform {platform:?} (expected one of the profiles, e.g. \"a\")"
         );
         let mut ledgers = lock(&self.ledgers);
         let ledger = ledgers
@@ -100,6 +107,16 @@ impl Advantage {
             req.header("accept").map(str::to_string),
         );
         self.with(platform, |ledger| ledger.service_log.push(entry));
+        self.record_user_agent(platform, req);
+    }
+
+    /// Kept for every server-to-server request, so tests can check the worker names itself.
+    pub fn record_user_agent(&self, platform: &str, req: &Incoming) {
+        let entry = (
+            req.path.clone(),
+            req.header("user-agent").map(str::to_string),
+        );
+        self.with(platform, |ledger| ledger.user_agents.push(entry));
     }
 
     pub fn record_deep_link(&self, claims: Value) {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::claims::now;
-use crate::registry;
+use crate::platform::State;
 
 /// A non-empty string claim.
 pub(crate) fn string_claim<'a>(claims: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -14,16 +14,16 @@ pub(crate) fn string_claim<'a>(claims: &'a Value, name: &str) -> Result<&'a str,
         .ok_or_else(|| format!("{name}: missing or not a string"))
 }
 
-/// The deployment ids of `client_id` on the platform, if it is registered there.
+/// The deployment ids of `client_id` on the platform, if it is registered there
+/// (fixed registrations and those made at run time alike).
 pub(crate) fn registered_client(
+    state: &State,
     platform: &str,
     client_id: &str,
-) -> Result<&'static [&'static str], String> {
-    registry::clients_of(platform)
-        .unwrap_or_default()
-        .iter()
-        .find(|(id, _)| *id == client_id)
-        .map(|(_, deployments)| *deployments)
+) -> Result<Vec<String>, String> {
+    state
+        .directory
+        .deployments(platform, client_id)
         .ok_or_else(|| format!("{client_id:?} is not a client_id registered on this platform"))
 }
 
@@ -38,6 +38,16 @@ pub(crate) fn audience(claims: &Value, expected: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("aud: expected {expected:?}, got {}", claims["aud"]))
+    }
+}
+
+/// `aud` is exactly `expected`, as a JSON string: platforms that document their own
+/// token audience (Brightspace) accept nothing else, not even an array holding it.
+pub(crate) fn string_audience(claims: &Value, expected: &str) -> Result<(), String> {
+    match &claims["aud"] {
+        Value::String(aud) if aud == expected => Ok(()),
+        Value::String(aud) => Err(format!("aud: expected {expected:?}, got {aud:?}")),
+        other => Err(format!("aud: must be the string {expected:?}, got {other}")),
     }
 }
 

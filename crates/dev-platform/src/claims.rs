@@ -8,6 +8,10 @@ use serde_json::{json, Map, Value};
 pub(crate) const USER_ID: &str = "user-123";
 /// Deep linking message type; every other message type gets a resource link.
 pub(crate) const DEEP_LINKING: &str = "LtiDeepLinkingRequest";
+/// AGS 2.0 section 6: an instructor reviews one learner's submission (`for_user`).
+pub(crate) const SUBMISSION_REVIEW: &str = "LtiSubmissionReviewRequest";
+/// The learner whose submission a submission review launch is about.
+pub(crate) const REVIEWED_USER: (&str, &str) = ("user-201", "Charles Babbage");
 
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
 /// LIS context role vocabulary, shared with the membership service.
@@ -55,15 +59,23 @@ pub(crate) fn launch_claims(launch: &Launch<'_>) -> Value {
     let members = claims.as_object_mut().expect("claims are an object");
     members.extend(lti_claims(launch));
     members.extend(service_claims(launch.issuer));
-    if launch.message_type == DEEP_LINKING {
-        members.extend(deep_linking_claims(launch.issuer));
-    } else {
-        members.insert(lti("resource_link"), resource_link());
+    match launch.message_type {
+        DEEP_LINKING => members.extend(deep_linking_claims(launch.issuer)),
+        SUBMISSION_REVIEW => {
+            // AGS 2.0 section 6 requires `for_user` and the AGS claim's `lineitem` (sent
+            // to every launch here); the resource link is the one the line item is for.
+            members.insert(lti("resource_link"), resource_link());
+            let (user_id, name) = REVIEWED_USER;
+            members.insert(lti("for_user"), json!({"user_id": user_id, "name": name}));
+        }
+        _ => {
+            members.insert(lti("resource_link"), resource_link());
+        }
     }
     claims
 }
 
-fn lti(name: &str) -> String {
+pub(crate) fn lti(name: &str) -> String {
     format!("{LTI}{name}")
 }
 
@@ -84,11 +96,11 @@ fn core_claims(launch: &Launch<'_>) -> Value {
 }
 
 fn lti_claims(launch: &Launch<'_>) -> Map<String, Value> {
-    // Deep linking is an instructor action; resource links are opened by learners.
-    let role = if launch.message_type == DEEP_LINKING {
-        "Instructor"
-    } else {
-        "Learner"
+    // Deep linking and submission review are instructor actions; resource links are
+    // opened by learners.
+    let role = match launch.message_type {
+        DEEP_LINKING | SUBMISSION_REVIEW => "Instructor",
+        _ => "Learner",
     };
     let platform_name = format!("Dev Platform {}", launch.platform.to_uppercase());
     let pairs = [
@@ -127,6 +139,9 @@ fn resource_link() -> Value {
     json!({"id": "rl-1", "title": "Week 1: Welcome"})
 }
 
+/// The AGS endpoint claim's name.
+pub(crate) const AGS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+
 fn service_claims(issuer: &str) -> Map<String, Value> {
     let ags = json!({
         "scope": [
@@ -143,10 +158,7 @@ fn service_claims(issuer: &str) -> Map<String, Value> {
         "service_versions": ["2.0"],
     });
     let mut map = Map::new();
-    map.insert(
-        "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint".into(),
-        ags,
-    );
+    map.insert(AGS_CLAIM.into(), ags);
     map.insert(
         "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice".into(),
         nrps,

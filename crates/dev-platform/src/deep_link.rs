@@ -43,7 +43,7 @@ fn check_response(state: &State, platform: &str, jwt: &str) -> Result<Value, Str
         .map_err(|e| format!("signature: {e}"))?;
     let client_id = string_claim(&claims, "iss")?;
     let deployments =
-        checks::registered_client(platform, client_id).map_err(|e| format!("iss: {e}"))?;
+        checks::registered_client(state, platform, client_id).map_err(|e| format!("iss: {e}"))?;
     checks::audience(&claims, &state.issuer(platform))?;
     checks::not_expired(&claims)?;
     string_claim(&claims, "nonce")?;
@@ -51,7 +51,7 @@ fn check_response(state: &State, platform: &str, jwt: &str) -> Result<Value, Str
     expect(&claims, &format!("{LTI}version"), "1.3.0")?;
     let deployment_claim = format!("{LTI}deployment_id");
     let deployment = string_claim(&claims, &deployment_claim)?;
-    if !deployments.contains(&deployment) {
+    if !deployments.iter().any(|known| known == deployment) {
         return Err(format!(
             "{deployment_claim}: {deployment:?} is not registered for {client_id:?}"
         ));

@@ -60,31 +60,50 @@ impl KeyPair {
 }
 
 struct Fixtures {
-    a: Vec<KeyPair>,
-    b: Vec<KeyPair>,
+    /// `(platform, keys)`, the first key of each being the one active at start.
+    platforms: Vec<(&'static str, Vec<KeyPair>)>,
     attacker: KeyPair,
 }
 
 /// Parsed once per process: PEM parsing is cheap, but there is no need to repeat it.
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
-    FIXTURES.get_or_init(|| Fixtures {
-        a: vec![
-            KeyPair::from_pem(include_str!("../keys/platform-a-1.pem")),
-            KeyPair::from_pem(include_str!("../keys/platform-a-2.pem")),
-        ],
-        b: vec![KeyPair::from_pem(include_str!("../keys/platform-b-1.pem"))],
-        attacker: KeyPair::from_pem(include_str!("../keys/attacker.pem")),
+    FIXTURES.get_or_init(|| {
+        let one = |pem| vec![KeyPair::from_pem(pem)];
+        Fixtures {
+            platforms: vec![
+                (
+                    "a",
+                    vec![
+                        KeyPair::from_pem(include_str!("../keys/platform-a-1.pem")),
+                        KeyPair::from_pem(include_str!("../keys/platform-a-2.pem")),
+                    ],
+                ),
+                ("b", one(include_str!("../keys/platform-b-1.pem"))),
+                ("canvas", one(include_str!("../keys/platform-canvas-1.pem"))),
+                (
+                    "brightspace",
+                    one(include_str!("../keys/platform-brightspace-1.pem")),
+                ),
+                (
+                    "skillstown",
+                    one(include_str!("../keys/platform-skillstown-1.pem")),
+                ),
+                ("moodle", one(include_str!("../keys/platform-moodle-1.pem"))),
+                ("dynreg", one(include_str!("../keys/platform-dynreg-1.pem"))),
+            ],
+            attacker: KeyPair::from_pem(include_str!("../keys/attacker.pem")),
+        }
     })
 }
 
 /// All keys of a platform, the first being the one active at start.
 pub(crate) fn platform_keys(platform: &str) -> Option<&'static [KeyPair]> {
-    match platform {
-        "a" => Some(&fixtures().a),
-        "b" => Some(&fixtures().b),
-        _ => None,
-    }
+    fixtures()
+        .platforms
+        .iter()
+        .find(|(name, _)| *name == platform)
+        .map(|(_, keys)| keys.as_slice())
 }
 
 /// The key no platform publishes.

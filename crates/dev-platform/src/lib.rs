@@ -1,5 +1,9 @@
-//! A mock LTI 1.3 platform (LMS) with two issuers, for lti-edge demos and end-to-end
-//! tests, plus a demo origin app. Blocking and threaded; binds to 127.0.0.1 only.
+//! A mock LTI 1.3 platform (LMS) for lti-edge demos and end-to-end tests, plus a demo
+//! origin app. Blocking and threaded; binds to 127.0.0.1 only.
+//!
+//! One issuer per profile, `{base_url}/{profile}`: `a` and `b` follow the specifications;
+//! `canvas`, `brightspace`, `skillstown`, `moodle` and `dynreg` behave like those real
+//! platforms, quirks included (see `registry.rs`), so the worker meets them here first.
 //!
 //! Each issuer also hosts the LTI Advantage platform side: an OAuth 2.0 token endpoint
 //! (client_credentials with a JWT client assertion), AGS 2.0 line items, scores and
@@ -10,16 +14,23 @@
 
 mod advantage;
 mod ags;
+mod api;
+mod canvas;
 mod checks;
 mod claims;
 mod deep_link;
+mod directory;
+mod dynreg;
+mod home;
 pub mod http;
 mod keys;
+mod launch;
 mod nrps;
 pub mod origin;
 mod platform;
 mod registry;
 mod services;
+mod skillstown;
 mod token;
 mod tool_keys;
 
@@ -31,8 +42,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use dynreg::{ReceivedRegistration, RegistrationMode};
 pub use keys::{hs256, verify_rs256, verify_rs256_or_es256};
 pub use origin::DemoOrigin;
+pub use registry::{BRIGHTSPACE_TOKEN_AUDIENCE, SKILLSTOWN_AUDIENCE};
 
 use http::Serving;
 pub use platform::JwksFault;
@@ -49,7 +62,8 @@ pub enum SigningKeyChoice {
     Attacker,
 }
 
-/// A running mock platform serving issuers `{base_url}/a` and `{base_url}/b`.
+/// A running mock platform serving one issuer per profile, `{base_url}/{profile}`
+/// (`a`, `b`, `canvas`, `brightspace`, `skillstown`, `moodle`, `dynreg`).
 /// The server stops on `stop()` or when this value is dropped.
 pub struct DevPlatform {
     state: Arc<State>,
@@ -77,7 +91,7 @@ impl DevPlatform {
         self.state.base_url.clone()
     }
 
-    /// The issuer of platform `"a"` or `"b"`.
+    /// The issuer of a profile (`"a"`, `"b"`, `"canvas"`...).
     pub fn issuer(&self, platform: &str) -> String {
         self.state.issuer(platform)
     }
@@ -92,7 +106,9 @@ impl DevPlatform {
         registry::kv_bulk_json(&self.state.base_url)
     }
 
-    /// A complete, valid launch claim set (`iat` now, `exp` in 300 s).
+    /// A complete, valid launch claim set (`iat` now, `exp` in 300 s), for any profile,
+    /// client and deployment (also ones the platform never made). An
+    /// `LtiSubmissionReviewRequest` gets `for_user` and the AGS claim's `lineitem`.
     pub fn launch_claims(
         &self,
         platform: &str,

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::claims::{self, ROLES, USER_ID};
 use crate::http::{param, Reply};
-use crate::services::{paged_reply, paginate, Call};
+use crate::services::{paged_reply, paginate, service_error, Call};
 
 pub(crate) const MEMBERSHIP_CONTAINER: &str =
     "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
@@ -92,12 +92,37 @@ fn has_role(member: &Value, wanted: &str) -> bool {
         .any(|role| role == wanted || role == role_uri(wanted))
 }
 
-/// `GET memberships/ctx-1`: one page of the membership container.
+/// The members who can reach a resource link: `rl-1` (the launches' link) is open to
+/// the whole course, `rl-2` to a small group; `None` for an unknown link.
+fn link_audience(rlid: &str) -> Option<fn(&Value) -> bool> {
+    match rlid {
+        "rl-1" => Some(|_| true),
+        "rl-2" => Some(|member| GROUP.iter().any(|id| member["user_id"] == *id)),
+        _ => None,
+    }
+}
+
+/// Who may open resource link `rl-2`: the instructor, the launch user and two learners.
+const GROUP: [&str; 4] = ["user-100", USER_ID, "user-201", "user-202"];
+
+/// `GET memberships/ctx-1`: one page of the membership container, filtered as NRPS 2.0
+/// allows: `rlid` (members of that resource link) and `role` (members holding it).
 pub(crate) fn memberships(call: &Call<'_>) -> Reply {
+    let query = call.req.query.clone();
+    call.state.advantage.with(call.platform, |ledger| {
+        ledger.membership_queries.push(query);
+    });
+    let in_link: fn(&Value) -> bool = match param(&call.req.query, "rlid") {
+        None => |_| true,
+        Some(rlid) => match link_audience(rlid) {
+            Some(filter) => filter,
+            None => return service_error(404, "not_found", &format!("no resource link {rlid}")),
+        },
+    };
     let role = param(&call.req.query, "role");
     let members: Vec<Value> = members()
         .into_iter()
-        .filter(|member| role.is_none_or(|role| has_role(member, role)))
+        .filter(|member| in_link(member) && role.is_none_or(|role| has_role(member, role)))
         .collect();
     let page = match paginate(call, &members, PAGE_SIZE) {
         Ok(page) => page,

@@ -4,8 +4,9 @@
 //! It also shows LTI Advantage through the worker's service routes, server to server
 //! with the assertion of the current request as the bearer: a content picker for deep
 //! linking launches (`POST /demo/deep-link`), and for resource link launches a grade
-//! form (`POST /demo/grade`) and the class roster (`GET /demo/roster`). The browser
-//! reaches these paths through the worker, which adds a fresh assertion each time.
+//! form (`POST /demo/grade`), the class roster (`GET /demo/roster[?role=Learner]`) and
+//! the line items with edit and delete forms (`/demo/lineitems`). The browser reaches
+//! these paths through the worker, which adds a fresh assertion each time.
 
 use std::io;
 use std::sync::Arc;
@@ -20,15 +21,19 @@ use crate::tool_keys::fetch_jwks;
 
 mod advantage;
 mod client;
+mod line_items;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_line_items;
 
 use advantage::{
     advantage_section, chosen_items, deep_linking_payload, grade_form, grade_result_html,
-    input_error_html, message_type, pretty, roster_html, score_payload, service_error_html,
-    DEEP_LINKING, DEEP_LINK_PATH, GRADE_PATH, ROSTER_PATH,
+    input_error_html, message_type, pretty, roster_html, roster_role, score_payload,
+    service_error_html, DEEP_LINKING, DEEP_LINK_PATH, GRADE_PATH, ROSTER_PATH,
 };
 use client::ServiceError;
+use line_items::{DELETE_PATH, EDIT_PATH, LINE_ITEMS_PATH};
 
 const ASSERTION_HEADER: &str = "Lti-Jwt-Assertion";
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -77,19 +82,27 @@ fn handle(tool_base: &str, req: &Incoming) -> Reply {
         }
     };
     let lti = &claims["lti"];
-    let back = Some(launch_path(lti));
-    match (req.method.as_str(), req.path.as_str()) {
-        ("POST", DEEP_LINK_PATH) => deep_link(tool_base, token, lti, req),
-        ("POST", GRADE_PATH) => {
-            let (status, report) = grade(tool_base, token, req);
-            respond(req, status, &report, back)
-        }
-        ("GET", ROSTER_PATH) => {
-            let (status, report) = roster(tool_base, token);
-            respond(req, status, &report, back)
-        }
-        _ => respond(req, 200, &verified(&header, &claims), None),
+    if (req.method.as_str(), req.path.as_str()) == ("POST", DEEP_LINK_PATH) {
+        return deep_link(tool_base, token, lti, req);
     }
+    match service_page(tool_base, token, req) {
+        Some((status, report)) => respond(req, status, &report, Some(launch_path(lti))),
+        None => respond(req, 200, &verified(&header, &claims), None),
+    }
+}
+
+/// The demo pages that call the worker's services: `(status, report)`, or `None` for
+/// any other request (the launch page itself).
+fn service_page(tool_base: &str, token: &str, req: &Incoming) -> Option<(u16, String)> {
+    let page = match (req.method.as_str(), req.path.as_str()) {
+        ("POST", GRADE_PATH) => grade(tool_base, token, req),
+        ("GET", ROSTER_PATH) => roster(tool_base, token, &req.query),
+        ("GET", LINE_ITEMS_PATH) => line_items::list(tool_base, token),
+        ("POST", EDIT_PATH) => line_items::edit(tool_base, token, &req.form()),
+        ("POST", DELETE_PATH) => line_items::delete(tool_base, token, &req.form()),
+        _ => return None,
+    };
+    Some(page)
 }
 
 /// A page of the demo origin around `report` (already HTML). `back`: a link to the
@@ -187,13 +200,22 @@ fn grade(tool_base: &str, token: &str, req: &Incoming) -> (u16, String) {
     }
 }
 
-/// "Class roster": the context's members, as the worker gathered them.
-fn roster(tool_base: &str, token: &str) -> (u16, String) {
-    match client::call(tool_base, MEMBERS_SERVICE, token, None) {
-        Ok(answer) => (
-            200,
-            format!("<h2>Class roster</h2>\n{}", roster_html(&answer)),
+/// "Class roster": the context's members, as the worker gathered them; `role` (one
+/// of a fixed few) is passed on as the NRPS filter.
+fn roster(tool_base: &str, token: &str, query: &[(String, String)]) -> (u16, String) {
+    let role = match roster_role(query) {
+        Ok(role) => role,
+        Err(reason) => return (400, input_error_html(&reason)),
+    };
+    let (path, heading) = match role {
+        Some(role) => (
+            format!("{MEMBERS_SERVICE}?role={role}"),
+            format!("Class roster: {role}s"),
         ),
+        None => (MEMBERS_SERVICE.to_string(), "Class roster".to_string()),
+    };
+    match client::call(tool_base, &path, token, None) {
+        Ok(answer) => (200, format!("<h2>{heading}</h2>\n{}", roster_html(&answer))),
         Err(error) => (
             error.reply_status(),
             service_error_html("Fetching the roster", &error),

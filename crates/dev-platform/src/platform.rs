@@ -1,21 +1,19 @@
-//! The platform side: shared state and the HTTP routes of both issuers.
+//! The platform side: shared state and the HTTP routes of every profile's issuer.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::advantage::Advantage;
-use crate::claims::{self, Launch, DEEP_LINKING, USER_ID};
-use crate::http::{auto_post_form, encode_query, escape, page, param, Incoming, Reply};
+use crate::claims::{self, Launch, DEEP_LINKING, SUBMISSION_REVIEW};
+use crate::directory::Directory;
+use crate::dynreg::DynReg;
+use crate::http::{Incoming, Reply};
 use crate::keys::{self, KeyPair};
-use crate::registry::{self, Client, PLATFORMS};
-use crate::{deep_link, services, token};
-
-const RESOURCE_LINK: &str = "LtiResourceLinkRequest";
+use crate::registry::{self, Kind};
+use crate::{deep_link, dynreg, home, launch, services, token};
 
 pub(crate) type Params = Vec<(String, String)>;
 
@@ -28,9 +26,17 @@ pub(crate) struct State {
     jwks_fetches: Mutex<HashMap<String, usize>>,
     /// A misbehaviour of the JWKS endpoint per platform, for fault tests.
     jwks_faults: Mutex<HashMap<String, JwksFault>>,
-    authorize_log: Mutex<Vec<Params>>,
+    pub authorize_log: Mutex<Vec<Params>>,
     /// Tokens, services and deep linking (LTI Advantage).
     pub advantage: Advantage,
+    /// The clients and deployments known at run time.
+    pub directory: Directory,
+    /// The Dynamic Registration side of the `dynreg` profile.
+    pub dynreg: DynReg,
+    /// The worker's `REGISTRATION_SECRET`, for the "Register the tool" button.
+    pub registration_secret: Mutex<Option<String>>,
+    /// Number of course installs made so far (Canvas profile).
+    course_installs: AtomicUsize,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -49,11 +55,29 @@ impl State {
             jwks_fetches: Mutex::default(),
             jwks_faults: Mutex::default(),
             authorize_log: Mutex::default(),
+            directory: Directory::new(),
+            dynreg: DynReg::new(format!("reg-{}", token::random_token())),
+            registration_secret: Mutex::default(),
+            course_installs: AtomicUsize::new(0),
         }
     }
 
     pub fn issuer(&self, platform: &str) -> String {
         registry::issuer(&self.base_url, platform)
+    }
+
+    /// Panics on an unknown platform: callers name a profile.
+    pub fn kind(&self, platform: &str) -> Kind {
+        registry::kind_of(platform).unwrap_or_else(|| panic!("unknown platform {platform:?}"))
+    }
+
+    /// A new course-level install of a Canvas client: a deployment id never used before.
+    pub fn new_course_deployment(&self, client_id: &str) -> String {
+        let n = self.course_installs.fetch_add(1, Ordering::SeqCst) + 1;
+        let deployment = format!("canvas-course-{n}");
+        self.directory
+            .add_deployment("canvas", client_id, &deployment);
+        deployment
     }
 
     pub fn active_key(&self, platform: &str) -> &'static KeyPair {
@@ -109,11 +133,11 @@ impl State {
         )
     }
 
-    fn default_target(&self, message_type: &str) -> String {
-        let path = if message_type == DEEP_LINKING {
-            "deep-link/picker"
-        } else {
-            "course/welcome"
+    pub fn default_target(&self, message_type: &str) -> String {
+        let path = match message_type {
+            DEEP_LINKING => "deep-link/picker",
+            SUBMISSION_REVIEW => "course/submission-review",
+            _ => "course/welcome",
         };
         format!("{}/{path}", self.tool_base)
     }
@@ -128,39 +152,19 @@ pub(crate) struct LaunchFields<'a> {
     pub target_link_uri: &'a str,
 }
 
-/// Panics on an unknown platform: callers of the test API name "a" or "b".
+/// Panics on an unknown platform: callers of the test API name a profile.
 fn platform_keys(platform: &str) -> &'static [KeyPair] {
     keys::platform_keys(platform)
-        .unwrap_or_else(|| panic!("unknown platform {platform:?} (expected \"a\" or \"b\")"))
-}
-
-/// The opaque `lti_message_hint`: what the authorize step needs to rebuild the launch.
-#[derive(Serialize, Deserialize)]
-struct MessageHint {
-    client_id: String,
-    deployment_id: String,
-    message_type: String,
-    target_link_uri: String,
-}
-
-impl MessageHint {
-    fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("hint serializes"))
-    }
-
-    fn decode(text: &str) -> Option<MessageHint> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
+        .unwrap_or_else(|| panic!("unknown platform {platform:?} (expected a profile, e.g. \"a\")"))
 }
 
 pub(crate) fn handle(state: &State, req: &Incoming) -> Reply {
     let path = req.path.trim_matches('/');
     let segments: Vec<&str> = path.split('/').collect();
     match (req.method.as_str(), segments.as_slice()) {
-        ("GET", [""]) => home(state),
+        ("GET", [""]) => home::home(state),
         ("GET", ["attacker", "jwks"]) => jwks(state, "attacker", keys::attacker_key()),
-        (_, [platform, rest @ ..]) if registry::clients_of(platform).is_some() => {
+        (_, [platform, rest @ ..]) if registry::kind_of(platform).is_some() => {
             platform_route(state, req, platform, rest)
         }
         _ => Reply::not_found(),
@@ -168,13 +172,23 @@ pub(crate) fn handle(state: &State, req: &Incoming) -> Reply {
 }
 
 fn platform_route(state: &State, req: &Incoming, platform: &str, rest: &[&str]) -> Reply {
+    let registration = state.kind(platform) == Kind::DynReg;
     match (req.method.as_str(), rest) {
-        ("GET", ["start"]) => start(state, platform, &req.query),
-        ("GET" | "POST", ["authorize"]) => authorize(state, platform, req.params()),
-        ("GET", ["jwks"]) => jwks(state, platform, state.active_key(platform)),
+        ("GET", ["start"]) => launch::start(state, platform, &req.query),
+        ("GET" | "POST", ["authorize"]) => launch::authorize(state, platform, req.params()),
+        ("GET", ["jwks"]) => {
+            state.advantage.record_user_agent(platform, req);
+            jwks(state, platform, state.active_key(platform))
+        }
+        ("GET", [".well-known", "openid-configuration"]) if registration => {
+            dynreg::configuration(state, req)
+        }
+        ("POST", ["register"]) if registration => dynreg::register(state, req),
         ("POST", ["token"]) => token::token(state, platform, req),
         ("POST", ["deep-link-return"]) => deep_link::deep_link_return(state, platform, req),
-        (_, ["lineitems" | "memberships", ..]) => services::handle(state, req, platform, rest),
+        (_, ["lineitems" | "memberships" | "courses", ..]) => {
+            services::handle(state, req, platform, rest)
+        }
         _ => Reply::not_found(),
     }
 }
@@ -217,189 +231,4 @@ pub enum JwksFault {
     Slow(u64),
     /// A `302` elsewhere (a moved endpoint, or one turned to plain http).
     Redirect,
-}
-
-/// Third-party login initiation towards the tool.
-fn start(state: &State, platform: &str, query: &[(String, String)]) -> Reply {
-    let (Some(client_id), Some(deployment_id)) =
-        (param(query, "client_id"), param(query, "deployment_id"))
-    else {
-        return Reply::text(400, "start: client_id and deployment_id are required\n");
-    };
-    let message_type = param(query, "message_type").unwrap_or(RESOURCE_LINK);
-    let target_link_uri = param(query, "target_link_uri")
-        .map_or_else(|| state.default_target(message_type), str::to_string);
-    let hint = MessageHint {
-        client_id: client_id.to_string(),
-        deployment_id: deployment_id.to_string(),
-        message_type: message_type.to_string(),
-        target_link_uri: target_link_uri.clone(),
-    };
-    let fields = [
-        ("iss", state.issuer(platform)),
-        ("login_hint", USER_ID.to_string()),
-        ("target_link_uri", target_link_uri),
-        ("lti_message_hint", hint.encode()),
-        ("client_id", client_id.to_string()),
-        ("lti_deployment_id", deployment_id.to_string()),
-    ];
-    let login = format!("{}/lti/login", state.tool_base);
-    if param(query, "method") == Some("post") {
-        Reply::html(200, auto_post_form("Starting LTI launch", &login, &fields))
-    } else {
-        Reply::redirect(format!("{login}?{}", encode_query(&fields)))
-    }
-}
-
-/// OIDC authorization endpoint: checks the request, answers with a signed launch.
-fn authorize(state: &State, platform: &str, params: Params) -> Reply {
-    lock(&state.authorize_log).push(params.clone());
-    match check_authorize(state, platform, &params) {
-        Ok(request) => Reply::html(200, launch_form(state, platform, &request)),
-        Err(failure) => Reply::text(400, format!("invalid authorization request: {failure}\n")),
-    }
-}
-
-/// The parts of a valid authorization request the launch is built from.
-struct AuthorizeRequest<'a> {
-    client_id: &'a str,
-    redirect_uri: &'a str,
-    hint: MessageHint,
-    nonce: &'a str,
-    state: &'a str,
-}
-
-fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, String> {
-    param(params, name)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("{name}: missing"))
-}
-
-fn check_fixed(params: &[(String, String)]) -> Result<(), String> {
-    let fixed = [
-        ("scope", "openid"),
-        ("response_type", "id_token"),
-        ("response_mode", "form_post"),
-        ("prompt", "none"),
-    ];
-    for (name, expected) in fixed {
-        let value = required(params, name)?;
-        if value != expected {
-            return Err(format!("{name}: expected {expected:?}, got {value:?}"));
-        }
-    }
-    Ok(())
-}
-
-fn check_authorize<'a>(
-    state: &State,
-    platform: &str,
-    params: &'a [(String, String)],
-) -> Result<AuthorizeRequest<'a>, String> {
-    check_fixed(params)?;
-    let client_id = required(params, "client_id")?;
-    let registered = registry::clients_of(platform)
-        .unwrap_or_default()
-        .iter()
-        .any(|(id, _)| *id == client_id);
-    if !registered {
-        return Err(format!("client_id: {client_id:?} is not registered here"));
-    }
-    let redirect_uri = required(params, "redirect_uri")?;
-    let expected = format!("{}/lti/launch", state.tool_base);
-    if redirect_uri != expected {
-        return Err(format!(
-            "redirect_uri: expected {expected:?}, got {redirect_uri:?}"
-        ));
-    }
-    if required(params, "login_hint")? != USER_ID {
-        return Err("login_hint: unknown user".into());
-    }
-    let hint = check_hint(required(params, "lti_message_hint")?, client_id)?;
-    Ok(AuthorizeRequest {
-        client_id,
-        redirect_uri,
-        hint,
-        nonce: required(params, "nonce")?,
-        state: required(params, "state")?,
-    })
-}
-
-fn check_hint(text: &str, client_id: &str) -> Result<MessageHint, String> {
-    let hint = MessageHint::decode(text).ok_or("lti_message_hint: not decodable")?;
-    if hint.client_id != client_id {
-        return Err("lti_message_hint: issued for another client_id".into());
-    }
-    Ok(hint)
-}
-
-fn launch_form(state: &State, platform: &str, request: &AuthorizeRequest<'_>) -> String {
-    let claims = state.launch_claims(
-        platform,
-        &LaunchFields {
-            client_id: request.client_id,
-            deployment_id: &request.hint.deployment_id,
-            message_type: &request.hint.message_type,
-            nonce: request.nonce,
-            target_link_uri: &request.hint.target_link_uri,
-        },
-    );
-    let fields = [
-        ("id_token", state.sign_id_token(platform, &claims)),
-        ("state", request.state.to_string()),
-    ];
-    auto_post_form("Launching tool", request.redirect_uri, &fields)
-}
-
-fn home(state: &State) -> Reply {
-    let sections: String = PLATFORMS
-        .iter()
-        .map(|(platform, clients)| platform_section(state, platform, clients))
-        .collect();
-    let body = format!(
-        "<h1>lti-edge dev platform</h1>\n<p class=\"muted\">A mock LMS with two issuers. \
-         Tool under test: <code>{}</code></p>\n{sections}",
-        escape(&state.tool_base)
-    );
-    Reply::html(200, page("lti-edge dev platform", &body))
-}
-
-fn platform_section(state: &State, platform: &str, clients: &[Client]) -> String {
-    let issuer = state.issuer(platform);
-    let rows: String = clients
-        .iter()
-        .flat_map(|(client, deps)| {
-            deps.iter()
-                .map(move |dep| launch_row(platform, client, dep))
-        })
-        .collect();
-    format!(
-        "<h2>Platform {p}</h2>\n<p>Issuer <code>{iss}</code> · <a href=\"{iss}/jwks\">JWKS</a></p>\n\
-         <p class=\"muted\">LTI Advantage: token <code>{iss}/token</code> · AGS \
-         <code>{iss}/lineitems/ctx-1</code> · NRPS <code>{iss}/memberships/ctx-1</code> · \
-         deep linking return <code>{iss}/deep-link-return</code></p>\n\
-         <table><tr><th>client_id</th><th>deployment_id</th><th></th></tr>\n{rows}</table>\n",
-        p = escape(&platform.to_uppercase()),
-        iss = escape(&issuer),
-    )
-}
-
-fn launch_row(platform: &str, client_id: &str, deployment_id: &str) -> String {
-    let link = |message_type: &str| {
-        let query = encode_query(&[
-            ("client_id", client_id.to_string()),
-            ("deployment_id", deployment_id.to_string()),
-            ("message_type", message_type.to_string()),
-        ]);
-        escape(&format!("/{platform}/start?{query}"))
-    };
-    format!(
-        "<tr><td><code>{}</code></td><td><code>{}</code></td><td>\
-         <a class=\"button\" href=\"{}\">Launch (resource link)</a> \
-         <a class=\"button alt\" href=\"{}\">Deep linking launch</a></td></tr>\n",
-        escape(client_id),
-        escape(deployment_id),
-        link(RESOURCE_LINK),
-        link(DEEP_LINKING)
-    )
 }

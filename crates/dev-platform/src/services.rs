@@ -10,7 +10,8 @@ use crate::claims::{
 };
 use crate::http::{encode_query, Incoming, Reply};
 use crate::platform::State;
-use crate::{ags, nrps};
+use crate::registry::Kind;
+use crate::{ags, canvas, nrps, skillstown};
 
 /// The only context the mock has (as in the launch claims).
 const CONTEXT: &str = "ctx-1";
@@ -20,17 +21,26 @@ enum Route<'a> {
     ListLineItems,
     CreateLineItem,
     GetLineItem(&'a str),
+    PutLineItem(&'a str),
+    DeleteLineItem(&'a str),
     PostScore(&'a str),
+    /// SkillsTown: a score POSTed to its line item URL, `courses/{course}/scores`.
+    PostProgress(&'a str),
     ListResults(&'a str),
     Members,
 }
 
 impl<'a> Route<'a> {
-    fn parse(method: &str, rest: &[&'a str]) -> Option<Route<'a>> {
+    fn parse(kind: Kind, method: &str, rest: &[&'a str]) -> Option<Route<'a>> {
         let route = match (method, rest) {
             ("GET", ["lineitems", CONTEXT]) => Route::ListLineItems,
             ("POST", ["lineitems", CONTEXT]) => Route::CreateLineItem,
             ("GET", ["lineitems", CONTEXT, item]) => Route::GetLineItem(item),
+            ("PUT", ["lineitems", CONTEXT, item]) => Route::PutLineItem(item),
+            ("DELETE", ["lineitems", CONTEXT, item]) => Route::DeleteLineItem(item),
+            ("POST", ["courses", course, "scores"]) if kind == Kind::SkillsTown => {
+                Route::PostProgress(course)
+            }
             ("POST", ["lineitems", CONTEXT, item, "scores"]) => Route::PostScore(item),
             ("GET", ["lineitems", CONTEXT, item, "results"]) => Route::ListResults(item),
             ("GET", ["memberships", CONTEXT]) => Route::Members,
@@ -45,8 +55,10 @@ impl<'a> Route<'a> {
             Route::ListLineItems | Route::GetLineItem(_) => {
                 &[SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY]
             }
-            Route::CreateLineItem => &[SCOPE_LINEITEM],
-            Route::PostScore(_) => &[SCOPE_SCORE],
+            Route::CreateLineItem | Route::PutLineItem(_) | Route::DeleteLineItem(_) => {
+                &[SCOPE_LINEITEM]
+            }
+            Route::PostScore(_) | Route::PostProgress(_) => &[SCOPE_SCORE],
             Route::ListResults(_) => &[SCOPE_RESULT_READONLY],
             Route::Members => &[SCOPE_MEMBERSHIP],
         }
@@ -55,7 +67,11 @@ impl<'a> Route<'a> {
 
 pub(crate) fn handle(state: &State, req: &Incoming, platform: &str, rest: &[&str]) -> Reply {
     state.advantage.log_service_request(platform, req);
-    let Some(route) = Route::parse(&req.method, rest) else {
+    let kind = state.kind(platform);
+    if let Err(reply) = canvas::require_user_agent(kind, req) {
+        return reply;
+    }
+    let Some(route) = Route::parse(kind, &req.method, rest) else {
         return service_error(404, "not_found", "no such service endpoint");
     };
     if let Err(reply) = authorize(state, platform, req, route.scopes()) {
@@ -70,7 +86,10 @@ pub(crate) fn handle(state: &State, req: &Incoming, platform: &str, rest: &[&str
         Route::ListLineItems => ags::list_line_items(&call),
         Route::CreateLineItem => ags::create_line_item(&call),
         Route::GetLineItem(item) => ags::get_line_item(&call, item),
+        Route::PutLineItem(item) => ags::put_line_item(&call, item),
+        Route::DeleteLineItem(item) => ags::delete_line_item(&call, item),
         Route::PostScore(item) => ags::post_score(&call, item),
+        Route::PostProgress(course) => skillstown::post_progress(&call, course),
         Route::ListResults(item) => ags::list_results(&call, item),
         Route::Members => nrps::memberships(&call),
     }

@@ -130,8 +130,8 @@ fn start_launch(platform: &DevPlatform) -> Vec<(String, String)> {
     login.query_pairs().into_owned().collect()
 }
 
-fn authorize_params(login: &[(String, String)]) -> Vec<(String, String)> {
-    let from_login = |name: &str| crate::http::param(login, name).unwrap().to_string();
+/// What every authorization request carries, as the worker sends it.
+fn fixed_authorize_params() -> Vec<(String, String)> {
     let fixed = [
         ("scope", "openid"),
         ("response_type", "id_token"),
@@ -141,12 +141,20 @@ fn authorize_params(login: &[(String, String)]) -> Vec<(String, String)> {
         ("nonce", "nonce-42"),
         ("state", "state-42"),
     ];
-    let mut params: Vec<(String, String)> = fixed
+    fixed
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        .collect()
+}
+
+/// The authorization request answering `login`: the fixed parameters, then those the
+/// login hands on (when it has them).
+fn authorize_params(login: &[(String, String)]) -> Vec<(String, String)> {
+    let mut params = fixed_authorize_params();
     for name in ["client_id", "login_hint", "lti_message_hint"] {
-        params.push((name.to_string(), from_login(name)));
+        if let Some(value) = crate::http::param(login, name) {
+            params.push((name.to_string(), value.to_string()));
+        }
     }
     params
 }
@@ -158,6 +166,50 @@ fn post_authorize(platform: &DevPlatform, params: &[(String, String)]) -> ureq::
         .collect();
     let url = format!("{}/authorize", platform.issuer("a"));
     send(agent().post(&url), Some(&fields))
+}
+
+/// The login parameters the platform's `start` sends the tool (redirect or POST form).
+fn login_params(platform: &DevPlatform, name: &str, query: &str) -> Vec<(String, String)> {
+    let response = get(&format!("{}/start?{query}", platform.issuer(name)));
+    match response.status() {
+        302 => {
+            let location = url::Url::parse(response.header("Location").unwrap()).unwrap();
+            location.query_pairs().into_owned().collect()
+        }
+        _ => {
+            let html = response.into_string().unwrap();
+            let names = [
+                "iss",
+                "login_hint",
+                "target_link_uri",
+                "lti_message_hint",
+                "client_id",
+                "lti_deployment_id",
+            ];
+            names
+                .iter()
+                .filter(|field| html.contains(&format!("name=\"{field}\"")))
+                .map(|field| (field.to_string(), form_value(&html, field)))
+                .collect()
+        }
+    }
+}
+
+/// Answers `login` at the platform's authorization endpoint, as the worker would, and
+/// returns the verified claims of the id_token it launches with.
+fn claims_of_launch(platform: &DevPlatform, name: &str, login: &[(String, String)]) -> Value {
+    let params = authorize_params(login);
+    let fields: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let url = format!("{}/authorize", platform.issuer(name));
+    let response = send(agent().post(&url), Some(&fields));
+    let html = response.into_string().unwrap();
+    let token = form_value(&html, "id_token");
+    verify_rs256(&token, &jwks(platform, name))
+        .expect("verifies")
+        .1
 }
 
 #[test]
@@ -243,7 +295,7 @@ fn rotate_key_publishes_only_the_new_key() {
 fn kv_bulk_json_holds_every_registration() {
     let platform = platform();
     let entries: Vec<Value> = serde_json::from_str(&platform.kv_bulk_json()).unwrap();
-    assert_eq!(entries.len(), 3);
+    assert_eq!(entries.len(), 8);
     let issuer = platform.issuer("a");
     assert_eq!(entries[0]["key"], format!("{issuer}#tool-a1"));
     let value: Value = serde_json::from_str(entries[0]["value"].as_str().unwrap()).unwrap();
@@ -290,6 +342,12 @@ fn demo_origin_verifies_assertions() {
 }
 
 mod deep_link;
+mod dynreg;
+mod line_item;
+mod moodle;
+mod profiles;
+mod raw;
 mod services;
+mod skillstown;
 mod token;
 mod tool;

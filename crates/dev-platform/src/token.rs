@@ -8,11 +8,13 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::advantage::Grant;
+use crate::canvas;
 use crate::checks::{self, now_secs, string_claim};
 use crate::claims::SCOPES;
 use crate::http::{param, Incoming, Reply};
 use crate::keys::decode_segment;
 use crate::platform::State;
+use crate::registry::{Kind, BRIGHTSPACE_TOKEN_AUDIENCE};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -48,10 +50,14 @@ fn oauth_reply(status: u16, code: &str, description: &str) -> Reply {
 }
 
 pub(crate) fn token(state: &State, platform: &str, req: &Incoming) -> Reply {
+    state.advantage.record_user_agent(platform, req);
     let forced = state.advantage.with(platform, |ledger| {
         ledger.token_requests += 1;
         ledger.token_failure.clone()
     });
+    if let Err(reply) = canvas::require_user_agent(state.kind(platform), req) {
+        return reply;
+    }
     if let Some((status, code)) = forced {
         return oauth_reply(
             status,
@@ -119,8 +125,11 @@ fn check_assertion(state: &State, platform: &str, token: &str) -> Result<String,
     if claims["sub"] != client_id {
         return Err(format!("sub: must equal iss {client_id:?}"));
     }
-    checks::registered_client(platform, client_id).map_err(|e| format!("iss: {e}"))?;
-    checks::audience(&claims, &format!("{}/token", state.issuer(platform)))?;
+    checks::registered_client(state, platform, client_id).map_err(|e| format!("iss: {e}"))?;
+    match state.kind(platform) {
+        Kind::Brightspace => checks::string_audience(&claims, BRIGHTSPACE_TOKEN_AUDIENCE)?,
+        _ => checks::audience(&claims, &format!("{}/token", state.issuer(platform)))?,
+    }
     check_lifetime(&claims)?;
     claim_jti(state, platform, string_claim(&claims, "jti")?)?;
     Ok(client_id.to_string())
@@ -203,7 +212,7 @@ fn issue(state: &State, platform: &str, client_id: String, scopes: Vec<String>) 
 }
 
 /// 256 random bits, base64url: unguessable, like a real platform's opaque tokens.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).expect("the OS random source works");
     URL_SAFE_NO_PAD.encode(bytes)

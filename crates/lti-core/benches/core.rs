@@ -66,6 +66,7 @@ fn remember_login(world: &World, state: &str) {
         nonce: NONCE.into(),
         registration: format!("{ISSUER}#{CLIENT_ID}"),
         target_link_uri: format!("{TOOL}/course/1"),
+        lti_deployment_id: None,
     };
     let value = serde_json::to_string(&login).unwrap();
     world
@@ -167,15 +168,13 @@ fn benches(c: &mut Criterion) {
         issuer: TOOL.into(),
         audience: "https://app.example.com".into(),
     };
-    let lti = warm.claims.clone();
     c.bench_function("assertion/issue_assertion", |b| {
         b.iter(|| {
             block_on(issue_assertion(
                 &RustCrypto,
                 &tool_key,
                 &config,
-                black_box(&lti),
-                Some("user-1"),
+                black_box(warm.asserted()),
                 &world.rng,
                 NOW,
             ))

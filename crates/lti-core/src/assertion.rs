@@ -1,6 +1,7 @@
 //! The signed header for the origin, `Lti-Jwt-Assertion`: a short-lived JWT
 //! (ES256 with a P-256 key configured, else RS256) carrying every claim of the
-//! verified id_token under `lti`.
+//! verified id_token under `lti`, and under `platform` the registration and
+//! deployment the launch acts for.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -9,8 +10,10 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::jws;
 use crate::keys::SigningKey;
+use crate::launch::LaunchPlatform;
 use crate::login::random_token;
 use crate::ports::{Crypto, Rng};
+use crate::services::Grant;
 
 /// The header name (HTTP header names are case-insensitive).
 pub const HEADER: &str = "Lti-Jwt-Assertion";
@@ -28,9 +31,33 @@ pub struct AssertionClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
     pub lti: Map<String, Value>,
+    /// The registration and deployment the launch acts for. Required: tokens
+    /// issued before it was carried do not verify (the user launches again).
+    pub platform: LaunchPlatform,
     /// `service` on service tokens; absent on assertions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_use: Option<String>,
+}
+
+impl AssertionClaims {
+    /// What the launch behind this token granted.
+    pub fn grant(&self) -> Grant<'_> {
+        Grant {
+            lti: &self.lti,
+            platform: &self.platform,
+        }
+    }
+}
+
+/// What an assertion says of a launch: its claims as received, its user and
+/// the registration and deployment it acts for.
+#[derive(Debug, Clone, Copy)]
+pub struct AssertedLaunch<'a> {
+    /// Every claim of the verified id_token: its JSON text, carried verbatim.
+    pub lti: &'a RawValue,
+    /// The `sub` claim; absent for anonymous launches.
+    pub sub: Option<&'a str>,
+    pub platform: &'a LaunchPlatform,
 }
 
 /// Who issues assertions and for whom.
@@ -62,18 +89,17 @@ struct Issued<'a, L: ?Sized> {
     #[serde(skip_serializing_if = "Option::is_none")]
     sub: Option<&'a str>,
     lti: &'a L,
+    platform: &'a LaunchPlatform,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_use: Option<&'a str>,
 }
 
-/// Signs a fresh assertion for the launch claims `lti`, the id_token's JSON
-/// text, which the assertion carries verbatim; `sub` is its `sub` claim.
+/// Signs a fresh assertion for `launch`, whose claims it carries verbatim.
 pub async fn issue_assertion(
     crypto: &impl Crypto,
     key: &SigningKey,
     config: &AssertionConfig,
-    lti: &RawValue,
-    sub: Option<&str>,
+    launch: AssertedLaunch<'_>,
     rng: &dyn Rng,
     now: u64,
 ) -> Result<String> {
@@ -83,24 +109,27 @@ pub async fn issue_assertion(
         iat: now,
         exp: now + TTL,
         jti: random_token(rng),
-        sub,
-        lti,
+        sub: launch.sub,
+        lti: launch.lti,
+        platform: launch.platform,
         token_use: None,
     };
     jws::sign(crypto, key, &claims).await
 }
 
-/// Signs a service token: a longer-lived bearer for background grading,
-/// holding only what AGS and NRPS calls need (see `Grant::service_subset`).
+/// Signs a service token for the launch behind `grant`: a longer-lived
+/// bearer for background grading, holding only what AGS and NRPS calls need
+/// ([`Grant::service_subset`]) and the registration and deployment it acts for.
 pub async fn issue_service_token(
     crypto: &impl Crypto,
     key: &SigningKey,
     config: &AssertionConfig,
-    lti: Map<String, Value>,
+    grant: Grant<'_>,
     rng: &dyn Rng,
     now: u64,
     ttl: u64,
 ) -> Result<(String, u64)> {
+    let lti = grant.service_subset();
     let claims = Issued {
         iss: &config.issuer,
         aud: &config.service_audience(),
@@ -109,6 +138,7 @@ pub async fn issue_service_token(
         jti: random_token(rng),
         sub: lti.get("sub").and_then(Value::as_str),
         lti: &lti,
+        platform: grant.platform,
         token_use: Some(SERVICE_TOKEN_USE),
     };
     Ok((jws::sign(crypto, key, &claims).await?, now + ttl))

@@ -70,6 +70,27 @@ impl MemoryCache {
         }
         absent.insert(key.to_owned(), until);
     }
+
+    /// Forgets what this isolate knows of `key` (its value, or that it was
+    /// absent) and every listing `key` now belongs to, for an entry written
+    /// straight to the store: the next read asks the store.
+    pub fn forget(&self, key: &str) {
+        let stale =
+            |k: &String| k == key || listed_prefix(k).is_some_and(|prefix| key.starts_with(prefix));
+        self.entries.borrow_mut().retain(|k, _| !stale(k));
+        self.absent.borrow_mut().retain(|k, _| !stale(k));
+    }
+}
+
+/// The cache key of a listing of `prefix`.
+fn listing_key(prefix: &str, limit: usize) -> String {
+    format!("list:{limit}:{prefix}")
+}
+
+/// The prefix a listing's cache key stands for.
+fn listed_prefix(cache_key: &str) -> Option<&str> {
+    let (_limit, prefix) = cache_key.strip_prefix("list:")?.split_once(':')?;
+    Some(prefix)
 }
 
 /// A store read through the memory cache for `ttl` seconds; writes go through.
@@ -148,7 +169,7 @@ impl<K: KeyValue> KeyValue for Cached<'_, K> {
     /// Listings are kept too: a login without `client_id` costs no KV list
     /// on a warm isolate. Empty ones count as absent.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
-        let key = format!("list:{limit}:{prefix}");
+        let key = listing_key(prefix, limit);
         if let Some(keys) = self.cache.get::<Vec<String>>(&key, self.now) {
             return Ok(keys.as_ref().clone());
         }

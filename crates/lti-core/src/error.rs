@@ -24,6 +24,8 @@ pub enum ErrorKind {
     StorageUnavailable,
     /// Configuration or a bug (500).
     Internal,
+    /// What the request would create exists already; nothing was replaced (409).
+    Conflict,
 }
 
 /// Every way the core can fail.
@@ -81,6 +83,15 @@ pub enum Error {
     /// A claim is absent or has the wrong type.
     #[error("id_token claim `{0}` is missing or malformed")]
     MissingClaim(&'static str),
+    /// A claim the message type requires is absent or malformed.
+    #[error("id_token claim `{claim}` is missing or malformed: {message_type} requires it")]
+    MissingMessageClaim {
+        message_type: &'static str,
+        claim: &'static str,
+    },
+    /// A minimal-claims launch whose login named no deployment.
+    #[error("no deployment: the id_token has no `deployment_id` claim and the login gave no `lti_deployment_id`")]
+    NoDeployment,
     /// A claim has a value other than the one required.
     #[error(
         "id_token claim `{claim}` is wrong: expected {}, found {}",
@@ -143,6 +154,28 @@ pub enum Error {
     /// The worker is misconfigured.
     #[error("configuration error: {0}")]
     Config(String),
+    /// Dynamic registration: the platform's OpenID configuration breaks a
+    /// rule of LTI Dynamic Registration (the reason shortens supplied values).
+    #[error("the platform's OpenID configuration is invalid: {0}")]
+    InvalidPlatformConfiguration(String),
+    /// Dynamic registration: the platform answered a request with an error.
+    #[error("the platform answered HTTP {status}{}", message.as_ref().map(|m| format!(": {}", shown_at_most(m, MESSAGE_CHARS))).unwrap_or_default())]
+    RegistrationRejected {
+        status: u16,
+        message: Option<String>,
+    },
+    /// Dynamic registration: the platform's answer to the registration is unusable.
+    #[error("the platform's registration response is invalid: {0}")]
+    InvalidRegistrationResponse(String),
+    /// Dynamic registration: a registration for this issuer and client_id is
+    /// stored already. The platform created its client before this was known.
+    #[error(
+        "a registration for issuer {} and client_id {} exists already and was not replaced; \
+         the platform has created this client anyway: delete it there",
+        shown(issuer),
+        shown(client_id)
+    )]
+    RegistrationExists { issuer: String, client_id: String },
 }
 
 impl Error {
@@ -153,6 +186,7 @@ impl Error {
             MissingParameter(_) | InvalidParameter { .. } | TooLarge { .. } | MalformedToken(_) => {
                 ErrorKind::BadRequest
             }
+            MissingMessageClaim { .. } => ErrorKind::BadRequest,
             BodyTooLarge { .. } => ErrorKind::PayloadTooLarge,
             InvalidPayload { .. } => ErrorKind::BadRequest,
             ScopeNotGranted(_) | ClaimNotGranted(_) | OutsideGrant(_) => ErrorKind::Forbidden,
@@ -169,6 +203,7 @@ impl Error {
             | UnknownKey(_)
             | BadSignature
             | MissingClaim(_)
+            | NoDeployment
             | ClaimMismatch { .. }
             | Expired
             | NotYetValid(_)
@@ -177,6 +212,11 @@ impl Error {
             JwksUnavailable(_) => ErrorKind::PlatformUnavailable,
             Storage(_) => ErrorKind::StorageUnavailable,
             InvalidRegistration { .. } | Crypto(_) | Config(_) => ErrorKind::Internal,
+            InvalidPlatformConfiguration(_) => ErrorKind::BadRequest,
+            RegistrationRejected { .. } | InvalidRegistrationResponse(_) => {
+                ErrorKind::PlatformUnavailable
+            }
+            RegistrationExists { .. } => ErrorKind::Conflict,
         }
     }
 
@@ -199,6 +239,8 @@ impl Error {
             | UnknownKey(_)
             | BadSignature
             | MissingClaim(_)
+            | MissingMessageClaim { .. }
+            | NoDeployment
             | ClaimMismatch { .. }
             | Expired
             | NotYetValid(_) => "invalid_id_token",
@@ -209,6 +251,9 @@ impl Error {
             ScopeNotGranted(_) | ClaimNotGranted(_) | OutsideGrant(_) => "insufficient_scope",
             Storage(_) => "storage_unavailable",
             InvalidRegistration { .. } | Crypto(_) | Config(_) => "internal_error",
+            InvalidPlatformConfiguration(_) => "invalid_platform_configuration",
+            RegistrationRejected { .. } | InvalidRegistrationResponse(_) => "platform_error",
+            RegistrationExists { .. } => "registration_exists",
         }
     }
 
@@ -238,6 +283,13 @@ impl Error {
             PlatformRejected {
                 error: Some(error), ..
             } => format!("error={error:?}"),
+            RegistrationRejected {
+                message: Some(message),
+                ..
+            } => format!("message={message:?}"),
+            RegistrationExists { issuer, client_id } => {
+                format!("issuer={issuer:?} client_id={client_id:?}")
+            }
             _ => return message,
         };
         format!("{message} [{values}]")
@@ -247,13 +299,22 @@ impl Error {
 /// How many characters of a supplied value a message shows.
 pub const SHOWN_CHARS: usize = 64;
 
+/// How many characters of a platform's error message a message shows:
+/// enough for a sentence or two, such as Canvas's reasons for a refusal.
+pub const MESSAGE_CHARS: usize = 300;
+
 /// A supplied value as a message shows it: control and bidirectional
 /// formatting characters removed, at most [`SHOWN_CHARS`] characters, an
 /// ellipsis when cut.
-fn shown(value: &str) -> String {
+pub(crate) fn shown(value: &str) -> String {
+    shown_at_most(value, SHOWN_CHARS)
+}
+
+/// [`shown`], with at most `limit` characters.
+pub(crate) fn shown_at_most(value: &str, limit: usize) -> String {
     let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     let mut visible = value.chars().filter(|&c| !c.is_control() && !bidi(c));
-    let mut text: String = visible.by_ref().take(SHOWN_CHARS).collect();
+    let mut text: String = visible.by_ref().take(limit).collect();
     if visible.next().is_some() {
         text.push('…');
     }

@@ -28,6 +28,8 @@ pub mod assertion;
 pub mod b64;
 pub mod cache;
 pub mod cookies;
+pub mod deployments;
+pub mod dynamic_registration;
 pub mod error;
 pub mod forwarding;
 pub mod html;

@@ -71,6 +71,10 @@ pub struct LoginState {
     pub nonce: String,
     pub registration: String,
     pub target_link_uri: String,
+    /// The login's `lti_deployment_id`, if it named one: the deployment of a
+    /// minimal-claims launch. Absent from logins stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lti_deployment_id: Option<String>,
 }
 
 /// The answer to a login: where to send the browser, and what to remember.
@@ -126,6 +130,7 @@ pub fn initiate_login(
             nonce,
             registration: registration.key(),
             target_link_uri: request.target_link_uri.clone(),
+            lti_deployment_id: request.lti_deployment_id.clone(),
         },
     })
 }

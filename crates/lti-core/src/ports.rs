@@ -116,6 +116,8 @@ impl fmt::Debug for PrivateKey {
 pub enum Method {
     Get,
     Post,
+    Put,
+    Delete,
 }
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,14 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::ports::KeyValue;
 
+/// The `deployment_ids` entry that accepts every deployment of the client.
+pub const ANY_DEPLOYMENT: &str = "*";
+
 /// One registration of this tool on a platform.
+///
+/// The optional fields are platform quirks, each off by default and each
+/// loosening only what it names: signature, `iss`, `exp`, nonce and state
+/// checks never loosen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformRegistration {
@@ -18,7 +25,35 @@ pub struct PlatformRegistration {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub jwks_uri: String,
+    /// The registered deployments, or exactly `["*"]` for every deployment.
     pub deployment_ids: Vec<String>,
+    /// The `aud` of client assertions sent to the token endpoint, when the
+    /// platform documents one other than `token_endpoint` (Brightspace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_audience: Option<String>,
+    /// The `aud` this platform puts in its id_tokens instead of the client_id
+    /// (SkillsTown: the customer's company name); accepted in its place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_audience: Option<String>,
+    /// Accept id_tokens without the LTI message claims as resource link
+    /// launches, taking deployment and target from the login (SkillsTown).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub minimal_claims: bool,
+    /// Where scores are POSTed, when not to `<lineitem>/scores`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores_url: Option<ScoresUrl>,
+}
+
+/// Where a platform takes scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoresUrl {
+    /// The line item URL itself (SkillsTown's already ends in `/scores`).
+    Lineitem,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The KV key of a registration: `<issuer>#<client_id>`.
@@ -40,10 +75,14 @@ impl PlatformRegistration {
         if registration_key(&reg.issuer, &reg.client_id) != key {
             return Err(invalid("issuer and client_id do not match the key".into()));
         }
-        if reg.deployment_ids.is_empty() {
-            return Err(invalid(
-                "deployment_ids must list at least one deployment".into(),
-            ));
+        check_deployment_ids(&reg.deployment_ids).map_err(invalid)?;
+        for (field, value) in [
+            ("token_audience", &reg.token_audience),
+            ("launch_audience", &reg.launch_audience),
+        ] {
+            if value.as_deref() == Some("") {
+                return Err(invalid(format!("{field} must not be empty when present")));
+            }
         }
         for (field, url) in [
             ("authorization_endpoint", &reg.authorization_endpoint),
@@ -59,9 +98,31 @@ impl PlatformRegistration {
         registration_key(&self.issuer, &self.client_id)
     }
 
+    /// Whether `deployment_id` is registered: listed, or any under `["*"]`.
     pub fn has_deployment(&self, deployment_id: &str) -> bool {
-        self.deployment_ids.iter().any(|d| d == deployment_id)
+        self.accepts_any_deployment() || self.deployment_ids.iter().any(|d| d == deployment_id)
     }
+
+    /// Whether `deployment_ids` is `["*"]`: every deployment of the client.
+    pub fn accepts_any_deployment(&self) -> bool {
+        self.deployment_ids == [ANY_DEPLOYMENT]
+    }
+}
+
+/// At least one deployment, and `"*"` only on its own.
+fn check_deployment_ids(ids: &[String]) -> std::result::Result<(), String> {
+    if ids.is_empty() {
+        return Err("deployment_ids must list at least one deployment".into());
+    }
+    if ids.len() > 1 && ids.iter().any(|d| d == ANY_DEPLOYMENT) {
+        return Err(
+            r#"deployment_ids: "*" accepts every deployment and must be the only entry"#.into(),
+        );
+    }
+    if ids.iter().any(String::is_empty) {
+        return Err("deployment_ids must not contain an empty id".into());
+    }
+    Ok(())
 }
 
 /// Endpoints must be `https`, except on loopback hosts used in development.
@@ -160,6 +221,104 @@ mod tests {
         let with_extra = json("https://lms.example.edu/jwks").replace("\"c1\",", "\"c1\",\"x\":1,");
         let err = PlatformRegistration::parse("https://lms.example.edu#c1", &with_extra);
         assert!(err.unwrap_err().to_string().contains("unknown field `x`"));
+    }
+
+    const KEY: &str = "https://lms.example.edu#c1";
+
+    /// The valid registration with `extra` members added.
+    fn with(extra: &str) -> String {
+        json("https://lms.example.edu/jwks").replace("\"c1\",", &format!("\"c1\",{extra},"))
+    }
+
+    fn with_deployments(ids: &str) -> String {
+        json("https://lms.example.edu/jwks").replace(r#"["d1"]"#, ids)
+    }
+
+    #[test]
+    fn quirk_fields_default_to_off() {
+        let reg = PlatformRegistration::parse(KEY, &json("https://lms.example.edu/jwks")).unwrap();
+        assert_eq!(reg.token_audience, None);
+        assert_eq!(reg.launch_audience, None);
+        assert!(!reg.minimal_claims);
+        assert_eq!(reg.scores_url, None);
+        let stored = serde_json::to_value(&reg).unwrap();
+        for field in [
+            "token_audience",
+            "launch_audience",
+            "minimal_claims",
+            "scores_url",
+        ] {
+            assert!(stored.get(field).is_none(), "{field} serialized while off");
+        }
+    }
+
+    #[test]
+    fn parses_each_quirk_field() {
+        let reg = PlatformRegistration::parse(
+            KEY,
+            &with(
+                r#""token_audience":"https://auth.brightspace.com/core/connect/token",
+                "launch_audience":"Acme Corp","minimal_claims":true,"scores_url":"lineitem""#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            reg.token_audience.as_deref(),
+            Some("https://auth.brightspace.com/core/connect/token")
+        );
+        assert_eq!(reg.launch_audience.as_deref(), Some("Acme Corp"));
+        assert!(reg.minimal_claims);
+        assert_eq!(reg.scores_url, Some(ScoresUrl::Lineitem));
+        let again = serde_json::to_string(&reg).unwrap();
+        assert_eq!(PlatformRegistration::parse(KEY, &again).unwrap(), reg);
+    }
+
+    #[test]
+    fn rejects_an_unknown_scores_url() {
+        let err = PlatformRegistration::parse(KEY, &with(r#""scores_url":"elsewhere""#));
+        assert!(err.unwrap_err().to_string().contains("elsewhere"));
+    }
+
+    #[test]
+    fn rejects_empty_audiences() {
+        for field in ["token_audience", "launch_audience"] {
+            let err = PlatformRegistration::parse(KEY, &with(&format!(r#""{field}":"""#)));
+            let err = err.unwrap_err().to_string();
+            assert!(err.contains(field) && err.contains("empty"), "{err}");
+        }
+    }
+
+    #[test]
+    fn star_accepts_every_deployment() {
+        let reg = PlatformRegistration::parse(KEY, &with_deployments(r#"["*"]"#)).unwrap();
+        assert!(reg.accepts_any_deployment());
+        assert!(reg.has_deployment("d1"));
+        assert!(reg.has_deployment("42:abc"));
+    }
+
+    #[test]
+    fn star_is_only_a_wildcard_on_its_own() {
+        let err = PlatformRegistration::parse(KEY, &with_deployments(r#"["d1","*"]"#));
+        let err = err.unwrap_err().to_string();
+        assert!(
+            err.contains(r#""*""#) && err.contains("only entry"),
+            "{err}"
+        );
+        let listed =
+            PlatformRegistration::parse(KEY, &json("https://lms.example.edu/jwks")).unwrap();
+        assert!(!listed.accepts_any_deployment());
+        assert!(!listed.has_deployment("*"));
+    }
+
+    #[test]
+    fn rejects_empty_deployment_lists_and_ids() {
+        for ids in ["[]", r#"[""]"#] {
+            let err = PlatformRegistration::parse(KEY, &with_deployments(ids));
+            assert!(
+                matches!(err, Err(Error::InvalidRegistration { .. })),
+                "{ids}"
+            );
+        }
     }
 
     #[test]

@@ -4,21 +4,24 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::launch::LaunchPlatform;
 use crate::login::random_token;
 use crate::ports::{KeyValue, Ports, Rng};
-use crate::services::Grant;
 
 pub const COOKIE: &str = "lti_session";
 /// Default lifetime of a session, in seconds.
 pub const DEFAULT_TTL: u64 = 8 * 3600;
 
+/// A session as stored. One stored before `platform` was kept does not
+/// parse, and counts as no session: the user launches again.
 #[derive(Debug, Deserialize)]
 pub struct Session {
     /// The verified id_token claims of the launch, as received.
     pub lti: Box<RawValue>,
+    /// The registration and deployment the launch acts for.
+    pub platform: LaunchPlatform,
     pub expires_at: u64,
 }
 
@@ -37,20 +40,24 @@ impl Session {
 #[derive(Serialize)]
 struct NewSession<'a> {
     lti: &'a RawValue,
+    platform: &'a LaunchPlatform,
     expires_at: u64,
 }
 
-/// Stores a session for `lti` and returns its id, for the cookie.
+/// Stores a session for the launch with claims `lti`, acting for `platform`,
+/// and returns its id, for the cookie.
 pub async fn start_session(
     store: &impl KeyValue,
     rng: &dyn Rng,
     lti: &RawValue,
+    platform: &LaunchPlatform,
     now: u64,
     ttl: u64,
 ) -> Result<String> {
     let id = random_token(rng);
     let session = NewSession {
         lti,
+        platform,
         expires_at: now + ttl,
     };
     let value = serde_json::to_string(&session).expect("session serializes");
@@ -85,13 +92,8 @@ pub async fn check_session_grant<K: KeyValue, H, C>(
     ports: &Ports<'_, K, H, C>,
     session: &Session,
 ) -> Result<()> {
-    let claims: Map<String, Value> = serde_json::from_str(session.lti.get())
-        .map_err(|_| Error::Config("a stored session's claims are not a JSON object".into()))?;
-    let grant = Grant { lti: &claims };
-    grant
-        .registration(&ports.cached_platforms())
-        .await
-        .map(drop)
+    let platforms = ports.cached_platforms();
+    session.platform.registration(&platforms).await.map(drop)
 }
 
 fn key(id: &str) -> String {

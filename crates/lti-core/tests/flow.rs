@@ -2,7 +2,7 @@
 
 mod support;
 
-use lti_core::assertion::{issue_assertion, verify_assertion, AssertionConfig};
+use lti_core::assertion::{issue_assertion, verify_assertion, AssertedLaunch, AssertionConfig};
 use lti_core::launch::{verify_launch, LaunchRequest, MessageType, VerifiedLaunch};
 use lti_core::login::{initiate_login, LoginRequest};
 use lti_core::registration::find_registration;
@@ -124,7 +124,7 @@ fn accepts_a_valid_launch_with_claims_exactly_as_received() {
     let claims = launch_claims(&nonce);
     let launch = launch(&world, &state, id_token(&claims)).unwrap();
     assert_eq!(launch.message_type, MessageType::ResourceLink);
-    assert_eq!(launch.deployment_id, DEPLOYMENT);
+    assert_eq!(launch.platform, launch_platform());
     assert_eq!(launch.sub.as_deref(), Some("user-1"));
     assert_eq!(
         launch.target_link_uri.as_str(),
@@ -155,8 +155,7 @@ fn claims_reach_the_assertion_byte_for_byte() {
         &RustCrypto,
         &key,
         &config,
-        &launch.claims,
-        launch.sub.as_deref(),
+        launch.asserted(),
         &world.rng,
         NOW,
     ))
@@ -258,10 +257,17 @@ fn rejects_wrong_issuer_deployment_version_and_message() {
             ..
         }
     ));
-    let msg = launch_with(|c| c[lti("message_type")] = json!("LtiSubmissionReviewRequest"));
+    let msg = launch_with(|c| c[lti("message_type")] = json!("LtiStartProctoring"));
     assert!(matches!(msg, Err(Error::UnsupportedMessageType(_))));
     let link = launch_with(|c| c[lti("resource_link")] = json!({})).unwrap_err();
-    assert!(matches!(link, Error::MissingClaim("resource_link.id")));
+    assert!(matches!(
+        link,
+        Error::MissingMessageClaim {
+            claim: "resource_link.id",
+            ..
+        }
+    ));
+    assert_eq!(link.kind(), lti_core::ErrorKind::BadRequest);
     let roles = launch_with(|c| {
         c.as_object_mut()
             .unwrap()
@@ -269,7 +275,10 @@ fn rejects_wrong_issuer_deployment_version_and_message() {
             .map(drop)
             .unwrap()
     });
-    assert!(matches!(roles, Err(Error::MissingClaim("roles"))));
+    assert!(matches!(
+        roles,
+        Err(Error::MissingMessageClaim { claim: "roles", .. })
+    ));
     let target = launch_with(|c| c[lti("target_link_uri")] = json!("https://evil.example.com/"));
     assert!(matches!(
         target,
@@ -301,7 +310,13 @@ fn accepts_deep_linking_without_target_link_uri() {
         "the login's"
     );
     let missing = launch_with(|c| c[lti("message_type")] = json!("LtiDeepLinkingRequest"));
-    assert!(matches!(missing, Err(Error::MissingClaim(_))));
+    assert!(matches!(
+        missing,
+        Err(Error::MissingMessageClaim {
+            message_type: "LtiDeepLinkingRequest",
+            claim: "deep_linking_settings.deep_link_return_url",
+        })
+    ));
 }
 
 #[test]
@@ -485,12 +500,17 @@ fn assertion_round_trip() {
     };
     let lti = launch_claims("n").as_object().unwrap().clone();
     let text = RawValue::from_string(Value::Object(lti.clone()).to_string()).unwrap();
+    let platform = launch_platform();
+    let launch = AssertedLaunch {
+        lti: &text,
+        sub: Some("user-1"),
+        platform: &platform,
+    };
     let token = block_on(issue_assertion(
         &RustCrypto,
         &key,
         &config,
-        &text,
-        Some("user-1"),
+        launch,
         &world.rng,
         NOW,
     ))
@@ -499,6 +519,7 @@ fn assertion_round_trip() {
     let claims = block_on(verify_assertion(&RustCrypto, &keys, &config, &token, NOW)).unwrap();
     assert_eq!(claims.sub.as_deref(), Some("user-1"));
     assert_eq!(claims.lti, lti);
+    assert_eq!(claims.platform, platform, "the platform claim");
     assert_eq!(claims.exp - claims.iat, 300);
     let later = block_on(verify_assertion(
         &RustCrypto,

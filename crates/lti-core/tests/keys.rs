@@ -80,7 +80,7 @@ fn rejects_a_key_that_is_not_pkcs8() {
 
 #[test]
 fn several_configured_keys_rotate_without_a_gap() {
-    use lti_core::assertion::{issue_assertion, verify_assertion, AssertionConfig};
+    use lti_core::assertion::{issue_assertion, verify_assertion, AssertedLaunch, AssertionConfig};
     use lti_core::rust_crypto::RustCrypto;
     let world = World::new();
     let config = AssertionConfig {
@@ -93,12 +93,17 @@ fn several_configured_keys_rotate_without_a_gap() {
     let keys = block_on(signing_keys(&world.ports(), Some(&both))).unwrap();
     assert_eq!(keys.len(), 2);
     assert_eq!(public_jwks(&keys)["keys"].as_array().unwrap().len(), 2);
+    let platform = launch_platform();
+    let launch = AssertedLaunch {
+        lti: &lti,
+        sub: None,
+        platform: &platform,
+    };
     let old = block_on(issue_assertion(
         &RustCrypto,
         &keys[0],
         &config,
-        &lti,
-        None,
+        launch,
         &world.rng,
         NOW,
     ))
@@ -129,11 +134,12 @@ fn several_configured_keys_rotate_without_a_gap() {
 
 #[test]
 fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
-    use lti_core::assertion::AssertionConfig;
     use lti_core::assertion::{issue_assertion, issue_service_token, verify_assertion};
+    use lti_core::assertion::{AssertedLaunch, AssertionConfig};
     use lti_core::keys::{origin_key, platform_key};
     use lti_core::ports::Alg;
     use lti_core::rust_crypto::RustCrypto;
+    use lti_core::services::Grant;
     let world = World::new();
     let both = format!("{TOOL_P256_PEM}\n{TOOL_PEM}");
     let keys = block_on(signing_keys(&world.ports(), Some(&both))).unwrap();
@@ -156,12 +162,17 @@ fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
         audience: "https://origin".into(),
     };
     let lti = serde_json::value::RawValue::from_string(r#"{"sub":"u"}"#.into()).unwrap();
+    let platform = launch_platform();
+    let launch = AssertedLaunch {
+        lti: &lti,
+        sub: Some("u"),
+        platform: &platform,
+    };
     let token = block_on(issue_assertion(
         &RustCrypto,
         origin_key(&keys),
         &config,
-        &lti,
-        Some("u"),
+        launch,
         &world.rng,
         NOW,
     ))
@@ -176,7 +187,10 @@ fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
         &RustCrypto,
         origin_key(&keys),
         &config,
-        serde_json::Map::new(),
+        Grant {
+            lti: &serde_json::Map::new(),
+            platform: &platform,
+        },
         &world.rng,
         NOW,
         60,

@@ -66,7 +66,16 @@ const LATER: u64 = NOW + 61;
 fn session(world: &World, claims: serde_json::Value) -> Session {
     let lti = RawValue::from_string(claims.to_string()).unwrap();
     let ports = world.ports();
-    let id = block_on(start_session(ports.store, ports.rng, &lti, NOW, 8 * 3600)).unwrap();
+    let platform = launch_platform();
+    let id = block_on(start_session(
+        ports.store,
+        ports.rng,
+        &lti,
+        &platform,
+        NOW,
+        8 * 3600,
+    ))
+    .unwrap();
     block_on(load_session(ports.store, &id, NOW))
         .unwrap()
         .unwrap()

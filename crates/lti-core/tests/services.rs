@@ -4,8 +4,11 @@
 mod support;
 
 use std::cell::RefCell;
+use std::sync::LazyLock;
 
 use lti_core::assertion::{issue_service_token, verify_assertion, AssertionConfig};
+use lti_core::keys::SigningKey;
+use lti_core::launch::{ClientId, DeploymentId, Issuer, LaunchPlatform};
 use lti_core::ports::*;
 use lti_core::registration::PlatformRegistration;
 use lti_core::rust_crypto::RustCrypto;
@@ -71,6 +74,8 @@ fn registration() -> PlatformRegistration {
     PlatformRegistration::parse(&format!("{ISSUER}#{CLIENT_ID}"), &registration_json()).unwrap()
 }
 
+const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+
 fn lti(scopes: &[&str]) -> Map<String, Value> {
     let mut claims = launch_claims("n").as_object().unwrap().clone();
     claims.insert(
@@ -113,16 +118,66 @@ impl World2 {
     }
 }
 
+/// What a service call needs besides the grant, for one request.
+struct Call<'w> {
+    ports: Ports<'w, MemoryKv, Platform, RustCrypto>,
+    registration: PlatformRegistration,
+    key: SigningKey,
+}
+
+impl World2 {
+    fn call(&self) -> Call<'_> {
+        self.call_for(registration())
+    }
+
+    fn call_for(&self, registration: PlatformRegistration) -> Call<'_> {
+        Call {
+            ports: self.ports(),
+            registration,
+            key: signing_key(TOOL_PEM),
+        }
+    }
+}
+
+impl Call<'_> {
+    fn platform(&self) -> services::Platform<'_, MemoryKv, Platform, RustCrypto> {
+        services::Platform {
+            ports: &self.ports,
+            registration: &self.registration,
+            key: &self.key,
+        }
+    }
+}
+
+/// The registration and deployment every launch here acts for.
+static LAUNCH_PLATFORM: LazyLock<LaunchPlatform> = LazyLock::new(|| {
+    LaunchPlatform::new(
+        Issuer::new(ISSUER),
+        ClientId::new(CLIENT_ID),
+        DeploymentId::new(DEPLOYMENT),
+    )
+});
+
+fn grant(lti: &Map<String, Value>) -> Grant<'_> {
+    Grant {
+        lti,
+        platform: &LAUNCH_PLATFORM,
+    }
+}
+
+/// A field of a form-encoded request body.
+fn form_field(request: &HttpRequest, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(request.body.as_deref()?.as_bytes())
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 fn score(world: &World2, lti: &Map<String, Value>) -> Result<Value, Error> {
     let payload = json!({"scoreGiven": 8, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded"});
-    let (ports, registration, key) = (world.ports(), registration(), signing_key(TOOL_PEM));
+    let call = world.call();
     block_on(ags::post_score(
-        &services::Platform {
-            ports: &ports,
-            registration: &registration,
-            key: &key,
-        },
-        Grant { lti },
+        &call.platform(),
+        grant(lti),
         payload.as_object().unwrap(),
     ))
 }
@@ -258,16 +313,8 @@ fn members_follow_every_page() {
         response
     });
     let lti = lti(&[]);
-    let (ports, registration, key) = (world.ports(), registration(), signing_key(TOOL_PEM));
-    let members = block_on(nrps::members(
-        &services::Platform {
-            ports: &ports,
-            registration: &registration,
-            key: &key,
-        },
-        Grant { lti: &lti },
-    ))
-    .unwrap();
+    let call = world.call();
+    let members = block_on(nrps::members(&call.platform(), grant(&lti), &[])).unwrap();
     let ids: Vec<_> = members
         .iter()
         .map(|m| m["user_id"].as_str().unwrap())
@@ -291,7 +338,7 @@ fn deep_linking_response_is_signed_for_the_platform() {
     let refused = block_on(deep_linking::respond(
         &RustCrypto,
         &key,
-        Grant { lti: &lti },
+        grant(&lti),
         payload,
         &world.rng,
         NOW,
@@ -312,7 +359,7 @@ fn deep_linking_response_is_signed_for_the_platform() {
     let response = block_on(deep_linking::respond(
         &RustCrypto,
         &key,
-        Grant { lti: &lti },
+        grant(&lti),
         payload,
         &world.rng,
         NOW,
@@ -359,7 +406,7 @@ fn deep_linking_refuses_a_return_url_that_is_not_http() {
     let refused = block_on(deep_linking::respond(
         &RustCrypto,
         &signing_key(TOOL_PEM),
-        Grant { lti: &lti },
+        grant(&lti),
         payload.as_object().unwrap(),
         &world.rng,
         NOW,
@@ -380,13 +427,13 @@ fn service_tokens_are_narrow_and_not_assertions() {
     };
     let mut lti = lti(&[scope::SCORE]);
     lti.insert("email".into(), json!("a@example.edu"));
-    let subset = Grant { lti: &lti }.service_subset();
+    let subset = grant(&lti).service_subset();
     assert!(!subset.contains_key("email") && subset.contains_key("sub"));
     let (token, expires_at) = block_on(issue_service_token(
         &RustCrypto,
         &key,
         &config,
-        subset,
+        grant(&lti),
         &world.rng,
         NOW,
         86400,
@@ -408,4 +455,224 @@ fn service_tokens_are_narrow_and_not_assertions() {
         "https://tool.example.com/lti/services",
         "an origin checking aud refuses it"
     );
+}
+
+const ITEM: &str = "https://lms.example.edu/ctx/1/lineitems/7";
+const OTHER_ITEM: &str = "https://lms.example.edu/ctx/1/lineitems/8";
+
+/// Tokens on `/token`; for a line item, its JSON on GET, the body sent on
+/// PUT (as the platform stored it), nothing on DELETE.
+fn lineitem_platform(r: &HttpRequest) -> HttpResponse {
+    if r.url.ends_with("/token") {
+        return reply(200, json!({"access_token": "tok", "expires_in": 3600}));
+    }
+    match r.method {
+        Method::Get => reply(
+            200,
+            json!({"id": r.url, "label": "Quiz", "scoreMaximum": 10}),
+        ),
+        Method::Put => reply(200, serde_json::from_str(r.body.as_ref().unwrap()).unwrap()),
+        _ => HttpResponse {
+            status: 204,
+            headers: vec![],
+            body: vec![],
+        },
+    }
+}
+
+fn update(world: &World2, lti: &Map<String, Value>, id: Option<&str>) -> Result<Value, Error> {
+    let payload = json!({"id": "https://evil.example/1", "label": "Quiz 2", "scoreMaximum": 20, "tag": "final"});
+    let call = world.call();
+    block_on(ags::update_lineitem(
+        &call.platform(),
+        grant(lti),
+        id,
+        payload.as_object().unwrap(),
+    ))
+}
+
+#[test]
+fn reads_the_launchs_lineitem_by_default() {
+    let world = World2::new(lineitem_platform);
+    let lti = lti(&[scope::LINEITEM_READONLY]);
+    let call = world.call();
+    let item = block_on(ags::read_lineitem(&call.platform(), grant(&lti), None)).unwrap();
+    assert_eq!(item["id"], ITEM);
+    let other = block_on(ags::read_lineitem(
+        &call.platform(),
+        grant(&lti),
+        Some(OTHER_ITEM),
+    ));
+    assert_eq!(other.unwrap()["id"], OTHER_ITEM);
+    let reads = world.platform.to("/lineitems/");
+    assert_eq!(reads.len(), 2);
+    assert_eq!(reads[0].method, Method::Get);
+    assert!(reads[0]
+        .headers
+        .contains(&("accept".into(), ags::LINEITEM.into())));
+    let token = &world.platform.to("/token")[0];
+    assert_eq!(
+        form_field(token, "scope").as_deref(),
+        Some(scope::LINEITEM_READONLY)
+    );
+}
+
+#[test]
+fn updates_a_lineitem_whose_id_the_worker_sets() {
+    let world = World2::new(lineitem_platform);
+    let lti = lti(&[scope::LINEITEM]);
+    let item = update(&world, &lti, Some(OTHER_ITEM)).unwrap();
+    assert_eq!(item["id"], OTHER_ITEM, "answered with the platform's item");
+    let puts = world.platform.to("/lineitems/8");
+    assert_eq!((puts.len(), &puts[0].method), (1, &Method::Put));
+    assert!(puts[0]
+        .headers
+        .contains(&("content-type".into(), ags::LINEITEM.into())));
+    assert!(puts[0]
+        .headers
+        .contains(&("accept".into(), ags::LINEITEM.into())));
+    let sent: Value = serde_json::from_str(puts[0].body.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        sent,
+        json!({"id": OTHER_ITEM, "label": "Quiz 2", "scoreMaximum": 20, "tag": "final"})
+    );
+}
+
+#[test]
+fn deletes_the_launchs_lineitem_by_default() {
+    let world = World2::new(lineitem_platform);
+    let lti = lti(&[scope::LINEITEM]);
+    let call = world.call();
+    block_on(ags::delete_lineitem(&call.platform(), grant(&lti), None)).unwrap();
+    let deletes = world.platform.to(ITEM);
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(
+        (&deletes[0].method, &deletes[0].url, &deletes[0].body),
+        (&Method::Delete, &ITEM.to_owned(), &None)
+    );
+    let token = &world.platform.to("/token")[0];
+    assert_eq!(form_field(token, "scope").as_deref(), Some(scope::LINEITEM));
+}
+
+#[test]
+fn lineitem_outside_the_launch_container_is_refused_unsent() {
+    let world = World2::new(lineitem_platform);
+    let lti = lti(&[scope::LINEITEM]);
+    let call = world.call();
+    for foreign in [
+        "https://lms.example.edu/ctx/2/lineitems/7",
+        "https://lms.example.edu/ctx/1/lineitems/../../2/lineitems/7",
+        "https://evil.example/ctx/1/lineitems/7",
+    ] {
+        let id = Some(foreign);
+        let read = block_on(ags::read_lineitem(&call.platform(), grant(&lti), id));
+        let deleted = block_on(ags::delete_lineitem(&call.platform(), grant(&lti), id));
+        let updated = update(&world, &lti, id);
+        for err in [read.err(), deleted.err(), updated.err()] {
+            let err = err.expect(foreign);
+            assert!(matches!(err, Error::OutsideGrant(_)), "{foreign}: {err}");
+            assert_eq!(err.kind(), lti_core::ErrorKind::Forbidden);
+        }
+    }
+    assert!(world.platform.requests.borrow().is_empty());
+}
+
+#[test]
+fn changing_a_lineitem_needs_the_lineitem_scope() {
+    let world = World2::new(lineitem_platform);
+    let lti = lti(&[scope::LINEITEM_READONLY, scope::SCORE]);
+    let call = world.call();
+    let deleted = block_on(ags::delete_lineitem(&call.platform(), grant(&lti), None));
+    for err in [deleted.err(), update(&world, &lti, None).err()] {
+        assert!(
+            matches!(err, Some(Error::ScopeNotGranted(s)) if s == scope::LINEITEM),
+            "{err:?}"
+        );
+    }
+    assert!(world.platform.requests.borrow().is_empty());
+}
+
+#[test]
+fn an_invalid_lineitem_update_is_not_sent() {
+    let world = World2::new(lineitem_platform);
+    let lti = lti(&[scope::LINEITEM]);
+    let call = world.call();
+    let payload = json!({"label": "Quiz", "scoreMaximum": 0});
+    let refused = block_on(ags::update_lineitem(
+        &call.platform(),
+        grant(&lti),
+        None,
+        payload.as_object().unwrap(),
+    ));
+    assert!(
+        matches!(&refused, Err(Error::InvalidPayload { field, .. }) if field == "scoreMaximum"),
+        "{refused:?}"
+    );
+    assert!(world.platform.requests.borrow().is_empty());
+}
+
+#[test]
+fn members_pass_rlid_and_role_to_the_platform() {
+    let world = World2::new(|r| {
+        if r.url.ends_with("/token") {
+            return reply(200, json!({"access_token": "tok", "expires_in": 3600}));
+        }
+        let mut response = reply(200, json!({"members": [{"user_id": r.url}]}));
+        if !r.url.contains("page=2") {
+            let next = "<https://lms.example.edu/ctx/1/members?role=Learner&page=2>; rel=\"next\"";
+            response.headers.push(("link".into(), next.into()));
+        }
+        response
+    });
+    let mut lti = lti(&[]);
+    lti.insert(
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice".into(),
+        json!({"context_memberships_url": "https://lms.example.edu/ctx/1/members?type_id=3"}),
+    );
+    let query: Vec<(String, String)> = [("rlid", "rl-1"), ("role", "Learner"), ("since", "x")]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let call = world.call();
+    let members = block_on(nrps::members(&call.platform(), grant(&lti), &query)).unwrap();
+    let urls: Vec<_> = members
+        .iter()
+        .map(|m| m["user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://lms.example.edu/ctx/1/members?type_id=3&rlid=rl-1&role=Learner",
+            "https://lms.example.edu/ctx/1/members?role=Learner&page=2",
+        ],
+        "the filters join the URL's own query; next pages are the platform's"
+    );
+}
+
+#[test]
+fn scores_go_where_the_registration_says() {
+    let world = World2::new(token_then(204));
+    let mut lti = lti(&[scope::SCORE]);
+    let skills = "https://lms.example.edu/skills/7/scores";
+    lti[AGS_ENDPOINT]["lineitem"] = json!(skills);
+    let mut quirk: Value = serde_json::from_str(&registration_json()).unwrap();
+    quirk["scores_url"] = json!("lineitem");
+    let key = format!("{ISSUER}#{CLIENT_ID}");
+    let quirk = PlatformRegistration::parse(&key, &quirk.to_string()).unwrap();
+    let payload = json!({"activityProgress": "Completed", "gradingProgress": "FullyGraded"});
+    for (registration, expected) in [
+        (quirk, skills.to_owned()),
+        (registration(), format!("{skills}/scores")),
+    ] {
+        let call = world.call_for(registration);
+        let posted = block_on(ags::post_score(
+            &call.platform(),
+            grant(&lti),
+            payload.as_object().unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(posted["lineitem"], skills);
+        let last = world.platform.requests.borrow().last().cloned().unwrap();
+        assert_eq!((last.method, last.url), (Method::Post, expected));
+    }
 }

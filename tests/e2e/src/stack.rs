@@ -12,6 +12,9 @@ use dev_platform::DevPlatform;
 
 use crate::{Browser, RecordingOrigin};
 
+/// The `REGISTRATION_SECRET` the stack's worker gets.
+pub const REGISTRATION_SECRET: &str = "e2e-registration-secret";
+
 pub struct Stack {
     pub worker: String,
     pub platform: DevPlatform,
@@ -55,6 +58,7 @@ impl Stack {
         let port = free_port();
         let worker = format!("http://127.0.0.1:{port}");
         let platform = DevPlatform::start(0, &worker).expect("dev platform starts");
+        platform.set_registration_secret(Some(REGISTRATION_SECRET));
         let origin = RecordingOrigin::start().expect("origin starts");
         let state_dir =
             std::env::temp_dir().join(format!("lti-edge-e2e-{}-{port}", std::process::id()));
@@ -86,6 +90,8 @@ impl Stack {
             .args(["--show-interactive-dev-session=false", "--var"])
             .arg(format!("ORIGIN_URL:{}", origin.base_url()))
             .args(["--var", "ORIGIN_TIMEOUT_MS:3000"])
+            .arg("--var")
+            .arg(format!("REGISTRATION_SECRET:{REGISTRATION_SECRET}"))
             .args(
                 vars.iter()
                     .flat_map(|(name, value)| ["--var".to_owned(), format!("{name}:{value}")]),
@@ -130,6 +136,33 @@ impl Stack {
             "wrangler dev did not answer in time; see {}",
             self.log_path().display()
         );
+    }
+
+    /// `wrangler kv <args> --binding <binding> --local` on the running worker's
+    /// local KV; returns what it printed.
+    pub fn kv(&self, binding: &str, args: &[&str]) -> String {
+        let output = wrangler(&repo_root())
+            .args(["kv"])
+            .args(args)
+            .args(["--binding", binding, "--local", "--persist-to"])
+            .arg(&self.state_dir)
+            .output()
+            .expect("wrangler runs");
+        assert!(
+            output.status.success(),
+            "wrangler kv {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The keys of `binding` that start with `prefix`.
+    pub fn kv_keys(&self, binding: &str, prefix: &str) -> Vec<String> {
+        let listed = self.kv(binding, &["key", "list", "--prefix", prefix]);
+        let keys: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("a JSON list");
+        keys.iter()
+            .filter_map(|k| k["name"].as_str().map(str::to_owned))
+            .collect()
     }
 
     pub fn log_path(&self) -> PathBuf {

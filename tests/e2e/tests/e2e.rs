@@ -8,6 +8,8 @@ mod launch;
 mod login;
 mod origins;
 mod passthrough;
+mod platforms;
+mod registration;
 mod replay;
 mod services;
 
@@ -26,6 +28,8 @@ fn main() {
         login::TESTS,
         launch::TESTS,
         services::TESTS,
+        platforms::TESTS,
+        registration::TESTS,
         origins::TESTS,
         faults::TESTS,
         replay::TESTS,

@@ -389,29 +389,31 @@ fn rejects_wrong_version(stack: &Stack) {
     assert_rejected(stack, &reply, 401, "version", "version");
 }
 
+/// A claim the message type requires is a malformed message (400); the
+/// others fail verification (401).
 fn rejects_missing_claims(stack: &Stack) {
-    for (claim, shown) in [
-        (lti("message_type"), "message_type"),
-        (lti("version"), "version"),
-        (lti("deployment_id"), "deployment_id"),
-        (lti("resource_link"), "resource_link.id"),
-        (lti("roles"), "roles"),
-        (lti("target_link_uri"), "target_link_uri"),
-        ("exp".to_owned(), "exp"),
-        ("iat".to_owned(), "iat"),
-        ("aud".to_owned(), "aud"),
+    for (claim, shown, status) in [
+        (lti("message_type"), "message_type", 401),
+        (lti("version"), "version", 401),
+        (lti("deployment_id"), "deployment_id", 401),
+        (lti("resource_link"), "resource_link.id", 400),
+        (lti("roles"), "roles", 400),
+        (lti("target_link_uri"), "target_link_uri", 400),
+        ("exp".to_owned(), "exp", 401),
+        ("iat".to_owned(), "iat", 401),
+        ("aud".to_owned(), "aud", 401),
     ] {
         let name = format!("missing-{shown}");
         let reply = launch_with(stack, &name, |c| {
             c.as_object_mut().unwrap().remove(&claim);
         });
-        assert_rejected(stack, &reply, 401, shown, &name);
+        assert_rejected(stack, &reply, status, shown, &name);
     }
 }
 
 fn rejects_unsupported_message_type(stack: &Stack) {
     let reply = launch_with(stack, "msg", |c| {
-        c[lti("message_type")] = json!("LtiSubmissionReviewRequest")
+        c[lti("message_type")] = json!("LtiStartProctoring")
     });
     assert_rejected(stack, &reply, 400, "message_type", "msg");
 }

@@ -62,10 +62,10 @@ pub const TESTS: &[(&str, Test)] = &[
     ),
 ];
 
-const SCORE: &str = r#"{"scoreGiven": 8, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded", "comment": "well done"}"#;
+pub const SCORE: &str = r#"{"scoreGiven": 8, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded", "comment": "well done"}"#;
 
 /// The assertion the origin received for a launch edited by `edit`.
-fn assertion_with(
+pub fn assertion_with(
     stack: &Stack,
     name: &str,
     message_type: &str,
@@ -86,7 +86,7 @@ fn assertion(stack: &Stack, name: &str) -> String {
 }
 
 /// A server-to-server call as the origin makes it.
-fn call(
+pub fn call(
     stack: &Stack,
     method: &str,
     path: &str,

@@ -22,6 +22,8 @@ pub(crate) const RESOURCE_LINK: &str = "LtiResourceLinkRequest";
 pub(crate) const DEEP_LINK_PATH: &str = "/demo/deep-link";
 pub(crate) const GRADE_PATH: &str = "/demo/grade";
 pub(crate) const ROSTER_PATH: &str = "/demo/roster";
+/// The roles the roster can be filtered by (NRPS short names).
+pub(crate) const ROSTER_ROLES: [&str; 2] = ["Learner", "Instructor"];
 
 /// The most a demo grade can be, and the `scoreMaximum` sent with it.
 pub(crate) const SCORE_MAXIMUM: f64 = 10.0;
@@ -206,13 +208,38 @@ fn resource_link_section(lti: &Value) -> String {
             grade_form("", "")
         ));
     }
+    if ags["lineitems"].is_string() {
+        out.push_str(&format!(
+            "<h2>Line items (AGS)</h2>\n<p><a class=\"button alt\" href=\"{}\">\
+             Line items</a> (edit, delete)</p>\n",
+            super::line_items::LINE_ITEMS_PATH
+        ));
+    }
     if lti[NRPS_CLAIM].is_object() {
+        let filters: String = ROSTER_ROLES
+            .iter()
+            .map(|role| {
+                format!(" <a class=\"button alt\" href=\"{ROSTER_PATH}?role={role}\">{role}s</a>")
+            })
+            .collect();
         out.push_str(&format!(
             "<h2>Class roster (NRPS)</h2>\n<p><a class=\"button alt\" href=\"{ROSTER_PATH}\">\
-             Class roster</a></p>\n"
+             Class roster</a>{filters}</p>\n"
         ));
     }
     out
+}
+
+/// The roster's `role` filter: absent, or one of `ROSTER_ROLES` (never passed on blindly).
+pub(crate) fn roster_role(query: &[(String, String)]) -> Result<Option<&'static str>, String> {
+    match param(query, "role") {
+        None | Some("") => Ok(None),
+        Some(role) => ROSTER_ROLES
+            .iter()
+            .find(|known| **known == role)
+            .map(|known| Some(*known))
+            .ok_or_else(|| format!("role: one of {}", ROSTER_ROLES.join(", "))),
+    }
 }
 
 /// The grade form, pre-filled (after a rejected input) with what was typed.

@@ -39,6 +39,10 @@ impl ServiceError {
 /// Reads a service answer: a `2xx` JSON body is a success; anything else an error,
 /// with the worker's `error` and `message` when the body has them.
 pub(crate) fn interpret(status: u16, body: &str) -> Result<Value, ServiceError> {
+    // A DELETE succeeds with `204` and nothing to read.
+    if status == 204 {
+        return Ok(Value::Null);
+    }
     let json = serde_json::from_str::<Value>(body).ok();
     match json {
         Some(value) if (200..300).contains(&status) => Ok(value),
@@ -79,17 +83,27 @@ pub(crate) fn call(
     assertion: &str,
     body: Option<&Value>,
 ) -> Result<Value, ServiceError> {
+    let method = if body.is_some() { "POST" } else { "GET" };
+    request(tool_base, method, path, assertion, body)
+}
+
+/// Any method on `{tool_base}{path}` with the bearer, and a JSON body when given.
+pub(crate) fn request(
+    tool_base: &str,
+    method: &str,
+    path: &str,
+    assertion: &str,
+    body: Option<&Value>,
+) -> Result<Value, ServiceError> {
     let url = format!("{tool_base}{path}");
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .redirects(0)
         .build();
-    let request = match body {
-        Some(_) => agent.post(&url),
-        None => agent.get(&url),
-    }
-    .set("Authorization", &format!("Bearer {assertion}"))
-    .set("Accept", "application/json");
+    let request = agent
+        .request(method, &url)
+        .set("Authorization", &format!("Bearer {assertion}"))
+        .set("Accept", "application/json");
     let result = match body {
         Some(body) => request
             .set("Content-Type", "application/json")

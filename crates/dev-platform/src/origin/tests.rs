@@ -20,13 +20,14 @@ fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn launch_lti(message_type: &str) -> Value {
+pub(super) fn launch_lti(message_type: &str) -> Value {
     json!({
         format!("{LTI}message_type"): message_type,
         format!("{LTI}target_link_uri"): format!("{TOOL}/course/welcome?week=1"),
         AGS_CLAIM: {
             "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
             "lineitem": "https://lms.example/lineitems/1",
+            "lineitems": "https://lms.example/lineitems",
         },
         NRPS_CLAIM: {"context_memberships_url": "https://lms.example/memberships", "service_versions": ["2.0"]},
         "name": "Ada Lovelace",
@@ -159,6 +160,8 @@ fn advantage_section_follows_the_verified_claims() {
     assert!(link.contains("Post a grade") && link.contains("action=\"/demo/grade\""));
     assert!(link.contains("name=\"score\"") && link.contains("name=\"comment\""));
     assert!(link.contains("href=\"/demo/roster\"") && link.contains("Class roster"));
+    assert!(link.contains("href=\"/demo/roster?role=Learner\""));
+    assert!(link.contains("href=\"/demo/lineitems\""));
     assert!(!link.contains("does not grant the score scope"));
     assert!(!link.contains("/demo/deep-link"));
 
@@ -280,11 +283,12 @@ fn service_errors_render_readably_and_escaped() {
 
 // ---- the routes, against a stand-in worker ----
 
-/// `(method, path, Authorization, body)` of every service call the stand-in received.
-type Calls = Arc<Mutex<Vec<(String, String, Option<String>, String)>>>;
+/// `(method, path and query, Authorization, body)` of every service call the stand-in
+/// received.
+pub(super) type Calls = Arc<Mutex<Vec<(String, String, Option<String>, String)>>>;
 
 /// Serves `jwks` and answers `/lti/services/*` with `answer`, recording each call.
-fn fake_worker(jwks: Value, answer: fn(&Incoming) -> Reply) -> (Serving, Calls) {
+pub(super) fn fake_worker(jwks: Value, answer: fn(&Incoming) -> Reply) -> (Serving, Calls) {
     let serving = Serving::bind(0).unwrap();
     let calls: Calls = Arc::default();
     let recorded = calls.clone();
@@ -294,7 +298,7 @@ fn fake_worker(jwks: Value, answer: fn(&Incoming) -> Reply) -> (Serving, Calls) 
         path if path.starts_with("/lti/services/") => {
             recorded.lock().unwrap().push((
                 req.method.clone(),
-                req.path.clone(),
+                req.url.clone(),
                 req.header("authorization").map(str::to_string),
                 req.body.clone(),
             ));
@@ -336,14 +340,14 @@ fn refusing(_: &Incoming) -> Reply {
     )
 }
 
-struct Setup {
+pub(super) struct Setup {
     platform: DevPlatform,
     worker: Serving,
     calls: Calls,
     origin: DemoOrigin,
 }
 
-fn setup(answer: fn(&Incoming) -> Reply) -> Setup {
+pub(super) fn setup(answer: fn(&Incoming) -> Reply) -> Setup {
     let platform = DevPlatform::start(0, TOOL).unwrap();
     let jwks_url = format!("{}/jwks", platform.issuer("a"));
     let jwks: Value =
@@ -361,14 +365,14 @@ fn setup(answer: fn(&Incoming) -> Reply) -> Setup {
 impl Setup {
     /// An assertion as the worker would issue it (signed here with platform a's key,
     /// which the stand-in worker publishes).
-    fn assertion(&self, message_type: &str) -> String {
+    pub(super) fn assertion(&self, message_type: &str) -> String {
         let claims = json!({"sub": "user-123", "exp": crate::claims::now() + 60,
                             "lti": launch_lti(message_type)});
         self.platform.sign_id_token("a", &claims)
     }
 
     /// `(status, body)` of a request to the origin.
-    fn send(
+    pub(super) fn send(
         &self,
         method: &str,
         path: &str,
@@ -392,7 +396,7 @@ impl Setup {
         (response.status(), response.into_string().unwrap())
     }
 
-    fn calls(&self) -> Vec<(String, String, Option<String>, String)> {
+    pub(super) fn calls(&self) -> Vec<(String, String, Option<String>, String)> {
         self.calls.lock().unwrap().clone()
     }
 }

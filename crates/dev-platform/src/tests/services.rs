@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::tool::{call_service, json_of, Tool};
+use super::tool::{call_service, call_service_accepting, json_of, Tool};
 use crate::ags::{is_timestamp, LINEITEM, LINEITEM_CONTAINER, RESULT_CONTAINER, SCORE};
 use crate::claims::{
     SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_MEMBERSHIP, SCOPE_RESULT_READONLY, SCOPE_SCORE,
@@ -115,7 +115,8 @@ fn line_items_are_paged_filtered_and_created() {
     assert_eq!(created["id"], tool.url("a", "/lineitems/ctx-1/4"));
     let quizzes = get(&tool.url("a", "/lineitems/ctx-1?tag=quiz"), &token);
     assert_eq!(json_of(quizzes).1[1], created);
-    let one = get(created["id"].as_str().unwrap(), &token);
+    let url = created["id"].as_str().unwrap();
+    let one = call_service_accepting(LINEITEM, "GET", url, Some(&token), None);
     assert_eq!(json_of(one).1["label"], "Quiz 2");
 
     assert_eq!(
@@ -130,7 +131,7 @@ fn line_items_are_paged_filtered_and_created() {
     }
 }
 
-fn score(user: &str, given: f64) -> Value {
+pub(super) fn score(user: &str, given: f64) -> Value {
     json!({
         "userId": user,
         "scoreGiven": given,

@@ -11,7 +11,7 @@ use crate::claims::now;
 use crate::http::{Reply, Serving};
 use crate::keys::{self, KeyPair};
 use crate::platform::lock;
-use crate::DevPlatform;
+use crate::{DevPlatform, BRIGHTSPACE_TOKEN_AUDIENCE};
 
 /// The worker's key: platform a's rotation key, which platform a does not publish at start.
 pub(super) fn tool_key() -> &'static KeyPair {
@@ -28,7 +28,7 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 pub(super) struct Tool {
     pub platform: DevPlatform,
     jwks: Arc<Mutex<Value>>,
-    _serving: Serving,
+    serving: Serving,
 }
 
 impl Tool {
@@ -46,7 +46,7 @@ impl Tool {
         Tool {
             platform,
             jwks,
-            _serving: serving,
+            serving,
         }
     }
 
@@ -56,17 +56,27 @@ impl Tool {
         *lock(&self.jwks) = json!({ "keys": jwks });
     }
 
+    /// The stand-in worker's base URL (the platform's `tool_base`).
+    pub fn worker_base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.serving.port())
+    }
+
     pub fn url(&self, platform: &str, path: &str) -> String {
         format!("{}{path}", self.platform.issuer(platform))
     }
 
-    /// A valid client assertion claim set for `client_id` at the platform's token endpoint.
+    /// A valid client assertion claim set for `client_id` at the platform's token endpoint
+    /// (Brightspace: its documented audience instead of the endpoint URL).
     pub fn assertion_claims(&self, platform: &str, client_id: &str) -> Value {
         let iat = now();
+        let aud = match platform {
+            "brightspace" => BRIGHTSPACE_TOKEN_AUDIENCE.to_string(),
+            _ => self.url(platform, "/token"),
+        };
         json!({
             "iss": client_id,
             "sub": client_id,
-            "aud": self.url(platform, "/token"),
+            "aud": aud,
             "iat": iat,
             "exp": iat + 300,
             "jti": unique("jti"),
@@ -80,13 +90,16 @@ impl Tool {
         json_of(response)
     }
 
-    /// A fresh access token of tool-a1 (or tool-b1 on platform b) with these scopes.
+    /// A fresh access token of the profile's first client (tool-a1 on platform a) with
+    /// these scopes.
     pub fn access_token(&self, platform: &str, scope: &str) -> String {
-        let client_id = if platform == "a" {
-            "tool-a1"
-        } else {
-            "tool-b1"
-        };
+        let clients = self.platform.clients(platform);
+        let client_id = &clients.first().expect("the profile has a client").0;
+        self.access_token_of(platform, client_id, scope)
+    }
+
+    /// A fresh access token of `client_id` with these scopes.
+    pub fn access_token_of(&self, platform: &str, client_id: &str, scope: &str) -> String {
         let assertion = sign(tool_key(), &self.assertion_claims(platform, client_id));
         let (status, body) = self.request_token(platform, &token_form(&assertion, scope));
         assert_eq!(status, 200, "token request failed: {body}");
@@ -139,9 +152,18 @@ pub(super) fn call_service(
     token: Option<&str>,
     body: Option<(&str, &str)>,
 ) -> ureq::Response {
-    let mut request = agent()
-        .request(method, url)
-        .set("Accept", "application/json");
+    call_service_accepting("application/json", method, url, token, body)
+}
+
+/// `call_service` with this `Accept`.
+pub(super) fn call_service_accepting(
+    accept: &str,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> ureq::Response {
+    let mut request = agent().request(method, url).set("Accept", accept);
     if let Some(token) = token {
         request = request.set("Authorization", &format!("Bearer {token}"));
     }

@@ -15,6 +15,18 @@ pub const RESOURCE_LINK: &str = "https://purl.imsglobal.org/spec/lti/claim/resou
 pub const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
 pub const DEEP_LINKING_SETTINGS: &str =
     "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings";
+pub const FOR_USER: &str = "https://purl.imsglobal.org/spec/lti/claim/for_user";
+pub const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+
+/// The LTI message claims. A `minimal_claims` platform sends none of them.
+pub const MESSAGE_CLAIMS: [&str; 6] = [
+    MESSAGE_TYPE,
+    VERSION,
+    DEPLOYMENT_ID,
+    RESOURCE_LINK,
+    ROLES,
+    TARGET_LINK_URI,
+];
 
 /// Clock skew tolerated between platform and tool, in seconds.
 pub const LEEWAY: u64 = 60;
@@ -24,6 +36,8 @@ pub const LEEWAY: u64 = 60;
 pub enum MessageType {
     ResourceLink,
     DeepLinking,
+    /// LTI Submission Review 1.0: forwarded like a resource link launch.
+    SubmissionReview,
 }
 
 impl MessageType {
@@ -31,7 +45,18 @@ impl MessageType {
         match self {
             MessageType::ResourceLink => "LtiResourceLinkRequest",
             MessageType::DeepLinking => "LtiDeepLinkingRequest",
+            MessageType::SubmissionReview => "LtiSubmissionReviewRequest",
         }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [
+            Self::ResourceLink,
+            Self::DeepLinking,
+            Self::SubmissionReview,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
     }
 }
 
@@ -65,7 +90,9 @@ pub fn check_issuer(claims: &Map<String, Value>, reg: &PlatformRegistration) -> 
 }
 
 /// `aud` contains the client_id; with several audiences, or whenever present,
-/// `azp` equals the client_id (Security Framework §5.1.3 steps 3-5).
+/// `azp` equals the client_id (Security Framework §5.1.3 steps 3-5). A
+/// registration's `launch_audience` is accepted in place of the client_id,
+/// in `aud` and as `azp`.
 pub fn check_audience(claims: &Map<String, Value>, reg: &PlatformRegistration) -> Result<()> {
     let audiences: Vec<&str> = match claims.get("aud") {
         Some(Value::String(aud)) => vec![aud],
@@ -75,14 +102,19 @@ pub fn check_audience(claims: &Map<String, Value>, reg: &PlatformRegistration) -
             .collect::<Result<_>>()?,
         _ => return Err(Error::MissingClaim("aud")),
     };
-    if !audiences.contains(&reg.client_id.as_str()) {
-        return Err(mismatch("aud", &reg.client_id, &audiences.join(" ")));
+    let ours = |aud: &str| aud == reg.client_id || reg.launch_audience.as_deref() == Some(aud);
+    let expected = || match &reg.launch_audience {
+        Some(audience) => format!("{} or {audience}", reg.client_id),
+        None => reg.client_id.clone(),
+    };
+    if !audiences.iter().any(|aud| ours(aud)) {
+        return Err(mismatch("aud", &expected(), &audiences.join(" ")));
     }
     match claims.get("azp") {
         None if audiences.len() == 1 => Ok(()),
         None => Err(Error::MissingClaim("azp")),
-        Some(Value::String(azp)) if *azp == reg.client_id => Ok(()),
-        Some(azp) => Err(mismatch("azp", &reg.client_id, &azp.to_string())),
+        Some(Value::String(azp)) if ours(azp) => Ok(()),
+        Some(azp) => Err(mismatch("azp", &expected(), &azp.to_string())),
     }
 }
 
@@ -125,37 +157,88 @@ pub fn check_deployment<'a>(
 }
 
 /// `message_type`, and the claims that type requires (core §5.3.1, §5.3.5,
-/// §5.3.7; Deep Linking 2.0 §4.4).
+/// §5.3.7; Deep Linking 2.0 §4.4; Submission Review 1.0 §3.2). A missing
+/// required claim is a malformed message (400), not a failed verification.
 pub fn check_message(claims: &Map<String, Value>) -> Result<MessageType> {
-    let message_type = match string(claims, MESSAGE_TYPE)? {
-        "LtiResourceLinkRequest" => MessageType::ResourceLink,
-        "LtiDeepLinkingRequest" => MessageType::DeepLinking,
-        other => return Err(Error::UnsupportedMessageType(other.to_owned())),
+    let name = string(claims, MESSAGE_TYPE)?;
+    let message_type =
+        MessageType::parse(name).ok_or_else(|| Error::UnsupportedMessageType(name.to_owned()))?;
+    let missing = |claim| Error::MissingMessageClaim {
+        message_type: message_type.as_str(),
+        claim,
     };
     if !claims.get(ROLES).is_some_and(Value::is_array) {
-        return Err(Error::MissingClaim("roles"));
+        return Err(missing("roles"));
     }
-    match message_type {
-        MessageType::ResourceLink => {
-            let link = claims.get(RESOURCE_LINK).and_then(Value::as_object);
-            link.and_then(|l| l.get("id"))
-                .and_then(Value::as_str)
-                .filter(|id| !id.is_empty())
-                .ok_or(Error::MissingClaim("resource_link.id"))?;
-            string(claims, TARGET_LINK_URI)?;
+    for &(claim, member, shown) in required_members(message_type) {
+        if member_string(claims, claim, member).is_none() {
+            return Err(missing(shown));
         }
-        MessageType::DeepLinking => {
-            let settings = claims.get(DEEP_LINKING_SETTINGS).and_then(Value::as_object);
-            settings
-                .and_then(|s| s.get("deep_link_return_url"))
-                .and_then(Value::as_str)
-                .filter(|u| !u.is_empty())
-                .ok_or(Error::MissingClaim(
-                    "deep_linking_settings.deep_link_return_url",
-                ))?;
-        }
+    }
+    if message_type == MessageType::ResourceLink && string(claims, TARGET_LINK_URI).is_err() {
+        return Err(missing("target_link_uri"));
     }
     Ok(message_type)
+}
+
+/// The object claims each message type requires, by the string member that
+/// must be present and non-empty: (claim, member, name shown).
+fn required_members(
+    message_type: MessageType,
+) -> &'static [(&'static str, &'static str, &'static str)] {
+    match message_type {
+        MessageType::ResourceLink => &[(RESOURCE_LINK, "id", "resource_link.id")],
+        MessageType::DeepLinking => &[(
+            DEEP_LINKING_SETTINGS,
+            "deep_link_return_url",
+            "deep_linking_settings.deep_link_return_url",
+        )],
+        MessageType::SubmissionReview => &[
+            (FOR_USER, "user_id", "for_user.user_id"),
+            (AGS_ENDPOINT, "lineitem", "lti-ags/claim/endpoint.lineitem"),
+        ],
+    }
+}
+
+/// `claims[claim][member]`, when it is a non-empty string.
+fn member_string<'a>(claims: &'a Map<String, Value>, claim: &str, member: &str) -> Option<&'a str> {
+    let object = claims.get(claim).and_then(Value::as_object)?;
+    object
+        .get(member)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The LTI message: `version`, a registered `deployment_id` and the
+/// `message_type` with its required claims; returns the deployment and type.
+///
+/// A `minimal_claims` registration's token that carries none of the
+/// [`MESSAGE_CLAIMS`] is a resource link launch for the deployment the login
+/// named (`lti_deployment_id`), which must be registered. A token carrying
+/// any of them is checked in full, whatever the registration says: only
+/// their absence, all together, is what the option loosens.
+pub fn check_lti_message<'a>(
+    claims: &'a Map<String, Value>,
+    reg: &PlatformRegistration,
+    login_deployment: Option<&'a str>,
+) -> Result<(&'a str, MessageType)> {
+    if reg.minimal_claims && has_no_message_claims(claims) {
+        let deployment_id = login_deployment.ok_or(Error::NoDeployment)?;
+        if !reg.has_deployment(deployment_id) {
+            return Err(Error::UnknownDeployment(deployment_id.to_owned()));
+        }
+        return Ok((deployment_id, MessageType::ResourceLink));
+    }
+    check_version(claims)?;
+    let deployment_id = check_deployment(claims, reg)?;
+    Ok((deployment_id, check_message(claims)?))
+}
+
+/// Whether the token carries none of the [`MESSAGE_CLAIMS`].
+pub fn has_no_message_claims(claims: &Map<String, Value>) -> bool {
+    MESSAGE_CLAIMS
+        .iter()
+        .all(|name| !claims.contains_key(*name))
 }
 
 fn mismatch(claim: &'static str, expected: &str, found: &str) -> Error {

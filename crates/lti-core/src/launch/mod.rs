@@ -3,6 +3,7 @@
 //! which check failed. Claims are only readable after every check passed.
 
 pub mod claims;
+pub mod platform;
 
 use std::rc::Rc;
 
@@ -11,9 +12,11 @@ use serde_json::{Map, Value};
 use url::Url;
 
 pub use claims::MessageType;
+pub use platform::{ClientId, DeploymentId, Issuer, LaunchPlatform};
 
+use crate::assertion::AssertedLaunch;
 use crate::error::{Error, Result};
-use crate::login::{check_same_origin, consume_login, find_login};
+use crate::login::{check_same_origin, consume_login, find_login, LoginState};
 use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
 use crate::registration::{load_registration, PlatformRegistration};
 use crate::{jwks, jws};
@@ -69,9 +72,21 @@ pub struct VerifiedLaunch {
     /// The LTI user id; absent for anonymous launches.
     pub sub: Option<String>,
     pub message_type: MessageType,
-    pub deployment_id: String,
+    /// The registration and deployment this launch acts for.
+    pub platform: LaunchPlatform,
     /// Where the user goes on this tool (always on the tool's own origin).
     pub target_link_uri: Url,
+}
+
+impl VerifiedLaunch {
+    /// What the origin's assertion says of this launch.
+    pub fn asserted(&self) -> AssertedLaunch<'_> {
+        AssertedLaunch {
+            lti: &self.claims,
+            sub: self.sub.as_deref(),
+            platform: &self.platform,
+        }
+    }
 }
 
 /// Verifies a launch, step by step. `state_cookie` says whether the browser
@@ -119,14 +134,7 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     if !valid {
         return Err(Error::BadSignature);
     }
-    let launch = check_claims(
-        jws.payload,
-        registration,
-        &login.nonce,
-        &login.target_link_uri,
-        ports.now,
-        tool_base,
-    )?;
+    let launch = check_claims(jws.payload, registration, &login, ports.now, tool_base)?;
     // 12. Only now is the login taken: it serves this launch and no other
     //     (see `consume_login` for what "once" means on each store).
     consume_login(ports.logins, &request.state).await?;
@@ -137,8 +145,7 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
 fn check_claims(
     payload: Vec<u8>,
     registration: Rc<PlatformRegistration>,
-    nonce: &str,
-    login_target: &str,
+    login: &LoginState,
     now: u64,
     tool_base: &Url,
 ) -> Result<VerifiedLaunch> {
@@ -149,22 +156,24 @@ fn check_claims(
     claims::check_audience(claims, &registration)?;
     claims::check_times(claims, now)?;
     // The nonce is the one minted for this login (OIDC Core §3.1.3.7 step 11).
-    if claims::string(claims, "nonce").map_err(|_| Error::NonceMismatch)? != nonce {
+    if claims::string(claims, "nonce").map_err(|_| Error::NonceMismatch)? != login.nonce {
         return Err(Error::NonceMismatch);
     }
-    claims::check_version(claims)?;
-    let deployment_id = claims::check_deployment(claims, &registration)?.to_owned();
-    let message_type = claims::check_message(claims)?;
-    // Deep linking requests may omit target_link_uri; the login's then applies.
-    let target_link_uri = claims::string(claims, claims::TARGET_LINK_URI).unwrap_or(login_target);
+    let login_deployment = login.lti_deployment_id.as_deref();
+    let (deployment_id, message_type) =
+        claims::check_lti_message(claims, &registration, login_deployment)?;
+    // Deep linking and submission review requests may omit target_link_uri,
+    // and minimal-claims launches always do: the login's then applies.
+    let target_link_uri =
+        claims::string(claims, claims::TARGET_LINK_URI).unwrap_or(&login.target_link_uri);
     let target_link_uri = check_same_origin(target_link_uri, tool_base, "target_link_uri")?;
     Ok(VerifiedLaunch {
+        platform: LaunchPlatform::of(&registration, deployment_id),
         registration,
         sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
         // Passed on verbatim: no re-serialization changes a claim on its way to the origin.
         claims: RawValue::from_string(text).map_err(|_| not_json())?,
         message_type,
-        deployment_id,
         target_link_uri,
     })
 }

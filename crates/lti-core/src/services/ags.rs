@@ -1,14 +1,21 @@
 //! Assignment and Grade Services 2.0: scores, line items and results, each
 //! payload validated before anything is sent to the platform.
 
-use serde_json::{json, Map, Value};
+pub mod lineitem;
+pub mod score;
+
+pub use lineitem::{
+    create_lineitem, delete_lineitem, lineitem_body, lineitem_update_body, list_lineitems,
+    read_lineitem, results, update_lineitem,
+};
+pub use score::{post_score, score_body, scores_url, timestamp};
+
+use serde_json::{Map, Value};
 use url::Url;
 
-use super::grant::{scope, AgsEndpoint, Grant};
-use super::paging::all_pages;
-use super::{invalid, token, Platform};
+use super::grant::AgsEndpoint;
+use super::invalid;
 use crate::error::{Error, Result};
-use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue, Method};
 
 pub const SCORE: &str = "application/vnd.ims.lis.v1.score+json";
 pub const LINEITEM: &str = "application/vnd.ims.lis.v2.lineitem+json";
@@ -58,78 +65,6 @@ fn optional_string(payload: &Map<String, Value>, field: &str) -> Result<Option<S
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
         Some(_) => Err(invalid(field, "must be a non-empty string")),
     }
-}
-
-/// The score the platform receives, from the origin's payload (AGS 2.0 §3.4).
-/// `userId` defaults to the launch's user; `timestamp` is now.
-pub fn score_body(
-    payload: &Map<String, Value>,
-    default_user: Option<&str>,
-    now: u64,
-) -> Result<Value> {
-    let activity = enumeration(payload, "activityProgress", &ACTIVITY_PROGRESS)?;
-    let grading = enumeration(payload, "gradingProgress", &GRADING_PROGRESS)?;
-    let given = number(payload, "scoreGiven")?;
-    let maximum = number(payload, "scoreMaximum")?;
-    if given.is_some_and(|g| g < 0.0) {
-        return Err(invalid("scoreGiven", "must be at least 0"));
-    }
-    if given.is_some() && !maximum.is_some_and(|m| m > 0.0) {
-        return Err(invalid(
-            "scoreMaximum",
-            "must be a number above 0 when scoreGiven is sent",
-        ));
-    }
-    let user = optional_string(payload, "userId")?.or_else(|| default_user.map(str::to_owned));
-    let mut score = json!({
-        "userId": user.ok_or_else(|| invalid("userId", "required: the launch has no user"))?,
-        "activityProgress": activity,
-        "gradingProgress": grading,
-        "timestamp": timestamp(now),
-    });
-    if let (Some(given), Some(maximum)) = (given, maximum) {
-        score["scoreGiven"] = json!(given);
-        score["scoreMaximum"] = json!(maximum);
-    }
-    if let Some(comment) = optional_string(payload, "comment")? {
-        score["comment"] = json!(comment);
-    }
-    Ok(score)
-}
-
-/// ISO 8601 with milliseconds, as AGS expects.
-pub fn timestamp(now: u64) -> String {
-    use time::format_description::well_known::iso8601::{Config, Iso8601, TimePrecision};
-    const FORMAT: u128 = Config::DEFAULT
-        .set_time_precision(TimePrecision::Second {
-            decimal_digits: std::num::NonZeroU8::new(3),
-        })
-        .encode();
-    let time =
-        time::OffsetDateTime::from_unix_timestamp(now as i64).expect("the clock is in range");
-    time.format(&Iso8601::<FORMAT>)
-        .expect("an ISO 8601 date formats")
-}
-
-/// A line item to create (AGS 2.0 §3.2): `label` and `scoreMaximum` > 0.
-pub fn lineitem_body(payload: &Map<String, Value>) -> Result<Value> {
-    optional_string(payload, "label")?.ok_or_else(|| invalid("label", "required"))?;
-    if !number(payload, "scoreMaximum")?.is_some_and(|m| m > 0.0) {
-        return Err(invalid("scoreMaximum", "must be a number above 0"));
-    }
-    for field in [
-        "resourceId",
-        "tag",
-        "resourceLinkId",
-        "startDateTime",
-        "endDateTime",
-    ] {
-        optional_string(payload, field)?;
-    }
-    if payload.contains_key("id") {
-        return Err(invalid("id", "is assigned by the platform"));
-    }
-    Ok(Value::Object(payload.clone()))
 }
 
 /// `<lineitem>/<leaf>`, keeping the line item's query (AGS 2.0 §3.4, §3.5).
@@ -201,152 +136,9 @@ fn is_plain_segment(segment: &str) -> bool {
         && dots != ".."
 }
 
-/// Posts a score; answers what was posted, and where.
-pub async fn post_score<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
-    grant: Grant<'_>,
-    payload: &Map<String, Value>,
-) -> Result<Value> {
-    let ags = grant.ags()?;
-    ags.require_any(&[scope::SCORE])?;
-    let requested = optional_string(payload, "lineitem")?;
-    let lineitem = choose_lineitem(&ags, requested.as_deref())?;
-    let score = score_body(payload, grant.user_id(), platform.ports.now)?;
-    let request = HttpRequest {
-        method: Method::Post,
-        url: lineitem_child(&lineitem, "scores")?.into(),
-        headers: vec![("content-type".into(), SCORE.into())],
-        body: Some(score.to_string()),
-    };
-    token::call(platform, &[scope::SCORE], &request).await?;
-    Ok(json!({ "lineitem": lineitem, "score": score }))
-}
-
-/// Every line item of the launch's context; `query` filters (`resource_link_id`,
-/// `resource_id`, `tag`) pass on to the platform.
-pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
-    grant: Grant<'_>,
-    query: &[(String, String)],
-) -> Result<Vec<Value>> {
-    let ags = grant.ags()?;
-    let scope = ags.require_any(&[scope::LINEITEM_READONLY, scope::LINEITEM])?;
-    let container = ags
-        .lineitems
-        .ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint lineitems"))?;
-    let mut url = Url::parse(&container)
-        .map_err(|_| Error::PlatformUnavailable("bad lineitems URL".into()))?;
-    for (name, value) in query
-        .iter()
-        .filter(|(n, _)| ["resource_link_id", "resource_id", "tag"].contains(&n.as_str()))
-    {
-        url.query_pairs_mut().append_pair(name, value);
-    }
-    all_pages(
-        platform,
-        &[scope],
-        url.as_str(),
-        LINEITEM_CONTAINER,
-        |page| page.as_array().cloned(),
-    )
-    .await
-}
-
-/// Creates a line item in the launch's context; answers the platform's copy.
-pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
-    grant: Grant<'_>,
-    payload: &Map<String, Value>,
-) -> Result<Value> {
-    let ags = grant.ags()?;
-    ags.require_any(&[scope::LINEITEM])?;
-    let container = ags
-        .lineitems
-        .ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint lineitems"))?;
-    let request = HttpRequest {
-        method: Method::Post,
-        url: container,
-        headers: vec![
-            ("content-type".into(), LINEITEM.into()),
-            ("accept".into(), LINEITEM.into()),
-        ],
-        body: Some(lineitem_body(payload)?.to_string()),
-    };
-    let response = token::call(platform, &[scope::LINEITEM], &request).await?;
-    let created: Value = serde_json::from_slice(&response.body)
-        .map_err(|_| Error::PlatformUnavailable("the created line item is not JSON".into()))?;
-    if !created.get("id").is_some_and(Value::is_string) {
-        return Err(Error::PlatformUnavailable(
-            "the created line item has no id".into(),
-        ));
-    }
-    Ok(created)
-}
-
-/// The results of a line item (AGS 2.0 §3.5), optionally for one user.
-pub async fn results<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
-    grant: Grant<'_>,
-    lineitem: Option<&str>,
-    user_id: Option<&str>,
-) -> Result<Vec<Value>> {
-    let ags = grant.ags()?;
-    ags.require_any(&[scope::RESULT_READONLY])?;
-    let mut url = lineitem_child(&choose_lineitem(&ags, lineitem)?, "results")?;
-    if let Some(user) = user_id {
-        url.query_pairs_mut().append_pair("user_id", user);
-    }
-    all_pages(
-        platform,
-        &[scope::RESULT_READONLY],
-        url.as_str(),
-        RESULT_CONTAINER,
-        |page| page.as_array().cloned(),
-    )
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn payload(value: Value) -> Map<String, Value> {
-        value.as_object().unwrap().clone()
-    }
-
-    #[test]
-    fn builds_a_score_with_defaults() {
-        let body = score_body(
-            &payload(json!({"scoreGiven": 7, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded"})),
-            Some("u1"),
-            1_800_000_000,
-        )
-        .unwrap();
-        assert_eq!(body["userId"], "u1");
-        assert_eq!(body["timestamp"], "2027-01-15T08:00:00.000Z");
-        assert_eq!(body["scoreGiven"], 7.0);
-    }
-
-    #[test]
-    fn rejects_bad_scores_naming_the_field() {
-        let base = json!({"scoreGiven": 1, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded"});
-        for (field, value) in [
-            ("scoreGiven", json!(-1)),
-            ("scoreMaximum", json!(0)),
-            ("scoreGiven", json!("ten")),
-            ("activityProgress", json!("Done")),
-            ("gradingProgress", json!(null)),
-            ("userId", json!(5)),
-        ] {
-            let mut p = payload(base.clone());
-            p.insert(field.into(), value);
-            let err = score_body(&p, Some("u"), 0).unwrap_err();
-            assert!(
-                matches!(&err, Error::InvalidPayload { field: f, .. } if f == field),
-                "{field}: {err}"
-            );
-        }
-    }
 
     #[test]
     fn lineitems_must_lie_in_the_launch_container() {

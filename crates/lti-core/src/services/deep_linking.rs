@@ -156,14 +156,14 @@ pub async fn respond(
     let items =
         validate_content_items(payload.get("content_items").unwrap_or(&json!([])), settings)?;
     let mut claims = json!({
-        "iss": grant.client_id()?,
-        "aud": grant.lti.get("iss").cloned().unwrap_or_default(),
+        "iss": grant.client_id(),
+        "aud": grant.issuer(),
         "iat": now,
         "exp": now + 300,
         "nonce": random_token(rng),
         format!("{LTI}message_type"): "LtiDeepLinkingResponse",
         format!("{LTI}version"): "1.3.0",
-        format!("{LTI}deployment_id"): grant.deployment_id()?,
+        format!("{LTI}deployment_id"): grant.deployment_id(),
         format!("{DL}content_items"): items,
     });
     if let Some(data) = settings.get("data") {

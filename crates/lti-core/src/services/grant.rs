@@ -1,16 +1,18 @@
-//! What a launch granted, read from its claims: the registration, deployment,
-//! and the AGS, NRPS and deep linking claims with their scopes.
+//! What a launch granted: the registration and deployment it acts for, as
+//! carried with it since it was verified, and the AGS, NRPS and deep linking
+//! claims with their scopes, read from its claims.
 
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+pub use crate::launch::claims::AGS_ENDPOINT;
 use crate::launch::claims::{DEEP_LINKING_SETTINGS, DEPLOYMENT_ID, MESSAGE_TYPE};
+use crate::launch::LaunchPlatform;
 use crate::ports::KeyValue;
-use crate::registration::{load_registration, registration_key, PlatformRegistration};
+use crate::registration::PlatformRegistration;
 
-pub const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
 pub const NRPS: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
 
 /// OAuth 2 scopes of the LTI Advantage services.
@@ -25,10 +27,12 @@ pub mod scope {
         "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 }
 
-/// The verified launch claims behind a service call.
+/// The verified launch behind a service call: its claims, and the
+/// registration and deployment it acts for.
 #[derive(Debug, Clone, Copy)]
 pub struct Grant<'a> {
     pub lti: &'a Map<String, Value>,
+    pub platform: &'a LaunchPlatform,
 }
 
 /// The AGS endpoint claim (AGS 2.0 §3.1).
@@ -51,16 +55,9 @@ impl AgsEndpoint {
 }
 
 impl<'a> Grant<'a> {
-    fn str(&self, name: &'static str, shown: &'static str) -> Result<&'a str> {
-        self.lti
-            .get(name)
-            .and_then(Value::as_str)
-            .ok_or(Error::ClaimNotGranted(shown))
-    }
-
-    /// `<iss>#<client_id>`: the client is `aud`, or `azp` when `aud` is a list.
-    pub fn registration_key(&self) -> Result<String> {
-        Ok(registration_key(self.str("iss", "iss")?, self.client_id()?))
+    /// `<issuer>#<client_id>` of the registration this launch acts for.
+    pub fn registration_key(&self) -> String {
+        self.platform.registration_key()
     }
 
     /// The registration this launch acts for, as the store holds it now: the
@@ -70,29 +67,23 @@ impl<'a> Grant<'a> {
         &self,
         platforms: &impl KeyValue,
     ) -> Result<Rc<PlatformRegistration>> {
-        let (issuer, client_id) = (self.str("iss", "iss")?, self.client_id()?);
-        let registration = load_registration(platforms, &registration_key(issuer, client_id))
-            .await?
-            .ok_or_else(|| Error::UnknownPlatform {
-                issuer: issuer.to_owned(),
-                client_id: Some(client_id.to_owned()),
-            })?;
-        let deployment_id = self.deployment_id()?;
-        if !registration.has_deployment(deployment_id) {
-            return Err(Error::UnknownDeployment(deployment_id.to_owned()));
-        }
-        Ok(registration)
+        self.platform.registration(platforms).await
     }
 
-    pub fn client_id(&self) -> Result<&'a str> {
-        match self.lti.get("aud") {
-            Some(Value::String(aud)) => Ok(aud),
-            _ => self.str("azp", "azp"),
-        }
+    /// The registration's issuer (never re-read from `iss`).
+    pub fn issuer(&self) -> &'a str {
+        self.platform.issuer().as_str()
     }
 
-    pub fn deployment_id(&self) -> Result<&'a str> {
-        self.str(DEPLOYMENT_ID, "deployment_id")
+    /// The registration's client_id (never re-read from `aud` or `azp`).
+    pub fn client_id(&self) -> &'a str {
+        self.platform.client_id().as_str()
+    }
+
+    /// The deployment the launch was verified for (from the claim, or for a
+    /// minimal-claims launch from the login).
+    pub fn deployment_id(&self) -> &'a str {
+        self.platform.deployment_id().as_str()
     }
 
     pub fn user_id(&self) -> Option<&'a str> {

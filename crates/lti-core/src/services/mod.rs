@@ -50,3 +50,21 @@ pub fn parse_payload(body: &[u8]) -> Result<serde_json::Map<String, serde_json::
         Err(e) => Err(invalid("body", format!("not JSON ({e})"))),
     }
 }
+
+/// `base` with the origin's `query` parameters named in `allowed` appended
+/// in the origin's order, as filters for the platform. The URL's own query
+/// stays; with nothing to add, `base` is sent exactly as the launch gave it.
+pub fn with_filters(base: &str, query: &[(String, String)], allowed: &[&str]) -> Result<String> {
+    let mut filters = query
+        .iter()
+        .filter(|(name, _)| allowed.contains(&name.as_str()))
+        .peekable();
+    if filters.peek().is_none() {
+        return Ok(base.to_owned());
+    }
+    let mut url = url::Url::parse(base).map_err(|_| {
+        Error::PlatformUnavailable("a service URL of the launch is not a URL".into())
+    })?;
+    url.query_pairs_mut().extend_pairs(filters);
+    Ok(url.into())
+}

@@ -1,28 +1,82 @@
 //! Names and Role Provisioning Services 2.0: the context's members, every
-//! page followed.
+//! page followed, optionally filtered.
 
 use serde_json::Value;
 
 use super::grant::{scope, Grant};
 use super::paging::all_pages;
-use super::Platform;
+use super::{with_filters, Platform};
 use crate::error::Result;
 use crate::ports::{Crypto, HttpClient, KeyValue};
 
 pub const MEMBERSHIP_CONTAINER: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
 
-/// Every member of the launch's context, as one list.
+/// The filters an origin may pass on: `rlid`, the members of one resource
+/// link (NRPS 2.0 §2.4.1), and `role`, the members with one role, as a short
+/// name or a full URI (§2.3). Both go to the platform as given.
+pub const MEMBER_FILTERS: [&str; 2] = ["rlid", "role"];
+
+/// The first page of members: the launch's membership URL, its own query
+/// kept, with the origin's filters added.
+pub fn members_url(memberships_url: &str, query: &[(String, String)]) -> Result<String> {
+    with_filters(memberships_url, query, &MEMBER_FILTERS)
+}
+
+/// Every member of the launch's context, as one list; next pages are the
+/// platform's `Link` targets, which carry the filters on themselves.
 pub async fn members<K: KeyValue, H: HttpClient, C: Crypto>(
     platform: &Platform<'_, K, H, C>,
     grant: Grant<'_>,
+    query: &[(String, String)],
 ) -> Result<Vec<Value>> {
-    let url = grant.memberships_url()?;
+    let url = members_url(grant.memberships_url()?, query)?;
     all_pages(
         platform,
         &[scope::MEMBERSHIP_READONLY],
-        url,
+        &url,
         MEMBERSHIP_CONTAINER,
         |page| page.get("members").and_then(Value::as_array).cloned(),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn filters_join_the_membership_url_query() {
+        let base = "https://lms/ctx/1/members?type_id=2";
+        let role = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner";
+        let url = members_url(
+            base,
+            &query(&[("rlid", "rl 1"), ("limit", "1"), ("role", role)]),
+        )
+        .unwrap();
+        let pairs: Vec<_> = url::Url::parse(&url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(
+            pairs,
+            query(&[("type_id", "2"), ("rlid", "rl 1"), ("role", role)]),
+            "only rlid and role pass, after the URL's own query"
+        );
+        let short = members_url(base, &query(&[("role", "Learner")])).unwrap();
+        assert_eq!(short, "https://lms/ctx/1/members?type_id=2&role=Learner");
+    }
+
+    #[test]
+    fn without_filters_the_membership_url_is_sent_as_given() {
+        let base = "https://LMS/ctx/1/members?a=%7e";
+        assert_eq!(members_url(base, &query(&[("tag", "x")])).unwrap(), base);
+    }
 }

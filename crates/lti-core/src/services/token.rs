@@ -25,6 +25,17 @@ pub struct AccessToken {
     pub use_until: u64,
 }
 
+/// The `aud` of client assertions (Security Framework §4.1.1): the
+/// registration's `token_audience` when the platform documents one, else its
+/// token endpoint. Always one string, never an array: some platforms refuse
+/// an array.
+pub fn client_assertion_audience(registration: &PlatformRegistration) -> &str {
+    registration
+        .token_audience
+        .as_deref()
+        .unwrap_or(&registration.token_endpoint)
+}
+
 /// The signed JWT that authenticates the worker to the token endpoint.
 pub async fn client_assertion(
     crypto: &impl Crypto,
@@ -36,7 +47,7 @@ pub async fn client_assertion(
     let claims = json!({
         "iss": registration.client_id,
         "sub": registration.client_id,
-        "aud": registration.token_endpoint,
+        "aud": client_assertion_audience(registration),
         "iat": now,
         "exp": now + 300,
         "jti": random_token(rng),

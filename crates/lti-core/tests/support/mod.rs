@@ -8,7 +8,9 @@ use lti_core::b64;
 use lti_core::cache::MemoryCache;
 use lti_core::jwks::PublicJwk;
 use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
-use lti_core::launch::{verify_launch, LaunchRequest, VerifiedLaunch};
+use lti_core::launch::{
+    verify_launch, ClientId, DeploymentId, Issuer, LaunchPlatform, LaunchRequest, VerifiedLaunch,
+};
 use lti_core::login::{initiate_login, save_login, LoginRequest};
 use lti_core::ports::*;
 use lti_core::registration::find_registration;
@@ -170,6 +172,15 @@ pub fn registration_json() -> String {
         "jwks_uri": JWKS_URI, "deployment_ids": [DEPLOYMENT],
     })
     .to_string()
+}
+
+/// The registration and deployment of [`launch_claims`].
+pub fn launch_platform() -> LaunchPlatform {
+    LaunchPlatform::new(
+        Issuer::new(ISSUER),
+        ClientId::new(CLIENT_ID),
+        DeploymentId::new(DEPLOYMENT),
+    )
 }
 
 /// Signs arbitrary header and claims with an RSA key (RS256).

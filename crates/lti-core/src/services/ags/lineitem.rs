@@ -1,0 +1,263 @@
+//! Line items (AGS 2.0 §3.2) and their results (§3.5): the container listed
+//! and added to, one item read, updated and deleted, each inside the
+//! launch's context.
+
+use serde_json::{Map, Value};
+
+use super::{
+    choose_lineitem, lineitem_child, number, optional_string, LINEITEM, LINEITEM_CONTAINER,
+    RESULT_CONTAINER,
+};
+use crate::error::{Error, Result};
+use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
+use crate::services::grant::{scope, Grant};
+use crate::services::paging::all_pages;
+use crate::services::{invalid, token, with_filters, Platform};
+
+/// The line item filters an origin may pass on (AGS 2.0 §3.2).
+pub const LINEITEM_FILTERS: [&str; 3] = ["resource_link_id", "resource_id", "tag"];
+
+/// The fields every line item payload must get right (AGS 2.0 §3.2):
+/// a `label`, a `scoreMaximum` above 0, and the optional strings non-empty.
+fn check_lineitem(payload: &Map<String, Value>) -> Result<()> {
+    optional_string(payload, "label")?.ok_or_else(|| invalid("label", "required"))?;
+    if !number(payload, "scoreMaximum")?.is_some_and(|m| m > 0.0) {
+        return Err(invalid("scoreMaximum", "must be a number above 0"));
+    }
+    for field in [
+        "resourceId",
+        "tag",
+        "resourceLinkId",
+        "startDateTime",
+        "endDateTime",
+    ] {
+        optional_string(payload, field)?;
+    }
+    Ok(())
+}
+
+/// A line item to create: valid, and without an `id`, which the platform assigns.
+pub fn lineitem_body(payload: &Map<String, Value>) -> Result<Value> {
+    check_lineitem(payload)?;
+    if payload.contains_key("id") {
+        return Err(invalid("id", "is assigned by the platform"));
+    }
+    Ok(Value::Object(payload.clone()))
+}
+
+/// A line item to update (AGS 2.0 §3.2: PUT the whole item): valid, with
+/// its `id` set to the URL it is sent to, whatever the payload said.
+pub fn lineitem_update_body(payload: &Map<String, Value>, url: &str) -> Result<Value> {
+    check_lineitem(payload)?;
+    let mut item = payload.clone();
+    item.insert("id".into(), Value::String(url.to_owned()));
+    Ok(Value::Object(item))
+}
+
+/// The GET of one line item.
+pub fn read_lineitem_request(url: &str) -> HttpRequest {
+    HttpRequest::get(url).header("accept", LINEITEM)
+}
+
+/// The POST (create, to the container) or PUT (update, to the item) of a line item.
+pub fn write_lineitem_request(method: Method, url: &str, item: &Value) -> HttpRequest {
+    HttpRequest {
+        method,
+        url: url.to_owned(),
+        headers: vec![
+            ("content-type".into(), LINEITEM.into()),
+            ("accept".into(), LINEITEM.into()),
+        ],
+        body: Some(item.to_string()),
+    }
+}
+
+/// The DELETE of one line item.
+pub fn delete_lineitem_request(url: &str) -> HttpRequest {
+    HttpRequest {
+        method: Method::Delete,
+        url: url.to_owned(),
+        headers: Vec::new(),
+        body: None,
+    }
+}
+
+/// The platform's line item, a JSON object.
+pub fn parse_lineitem_response(response: &HttpResponse) -> Result<Map<String, Value>> {
+    match serde_json::from_slice(&response.body) {
+        Ok(Value::Object(item)) => Ok(item),
+        _ => Err(Error::PlatformUnavailable(
+            "the line item is not a JSON object".into(),
+        )),
+    }
+}
+
+/// Every line item of the launch's context; `query` filters (`resource_link_id`,
+/// `resource_id`, `tag`) pass on to the platform.
+pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
+    platform: &Platform<'_, K, H, C>,
+    grant: Grant<'_>,
+    query: &[(String, String)],
+) -> Result<Vec<Value>> {
+    let ags = grant.ags()?;
+    let scope = ags.require_any(&[scope::LINEITEM_READONLY, scope::LINEITEM])?;
+    let container = ags
+        .lineitems
+        .ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint lineitems"))?;
+    let url = with_filters(&container, query, &LINEITEM_FILTERS)?;
+    all_pages(platform, &[scope], &url, LINEITEM_CONTAINER, |page| {
+        page.as_array().cloned()
+    })
+    .await
+}
+
+/// Creates a line item in the launch's context; answers the platform's copy.
+pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
+    platform: &Platform<'_, K, H, C>,
+    grant: Grant<'_>,
+    payload: &Map<String, Value>,
+) -> Result<Value> {
+    let ags = grant.ags()?;
+    ags.require_any(&[scope::LINEITEM])?;
+    let container = ags
+        .lineitems
+        .ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint lineitems"))?;
+    let request = write_lineitem_request(Method::Post, &container, &lineitem_body(payload)?);
+    let response = token::call(platform, &[scope::LINEITEM], &request).await?;
+    let created = parse_lineitem_response(&response)?;
+    if !created.get("id").is_some_and(Value::is_string) {
+        return Err(Error::PlatformUnavailable(
+            "the created line item has no id".into(),
+        ));
+    }
+    Ok(Value::Object(created))
+}
+
+/// One line item of the launch's context (`id`, by default the launch's own).
+pub async fn read_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
+    platform: &Platform<'_, K, H, C>,
+    grant: Grant<'_>,
+    id: Option<&str>,
+) -> Result<Value> {
+    let ags = grant.ags()?;
+    let scope = ags.require_any(&[scope::LINEITEM_READONLY, scope::LINEITEM])?;
+    let url = choose_lineitem(&ags, id)?;
+    let response = token::call(platform, &[scope], &read_lineitem_request(&url)).await?;
+    parse_lineitem_response(&response).map(Value::Object)
+}
+
+/// Replaces a line item of the launch's context; answers the platform's copy.
+pub async fn update_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
+    platform: &Platform<'_, K, H, C>,
+    grant: Grant<'_>,
+    id: Option<&str>,
+    payload: &Map<String, Value>,
+) -> Result<Value> {
+    let ags = grant.ags()?;
+    ags.require_any(&[scope::LINEITEM])?;
+    let url = choose_lineitem(&ags, id)?;
+    let item = lineitem_update_body(payload, &url)?;
+    let request = write_lineitem_request(Method::Put, &url, &item);
+    let response = token::call(platform, &[scope::LINEITEM], &request).await?;
+    parse_lineitem_response(&response).map(Value::Object)
+}
+
+/// Deletes a line item of the launch's context.
+pub async fn delete_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
+    platform: &Platform<'_, K, H, C>,
+    grant: Grant<'_>,
+    id: Option<&str>,
+) -> Result<()> {
+    let ags = grant.ags()?;
+    ags.require_any(&[scope::LINEITEM])?;
+    let url = choose_lineitem(&ags, id)?;
+    token::call(platform, &[scope::LINEITEM], &delete_lineitem_request(&url)).await?;
+    Ok(())
+}
+
+/// The results of a line item (AGS 2.0 §3.5), optionally for one user.
+pub async fn results<K: KeyValue, H: HttpClient, C: Crypto>(
+    platform: &Platform<'_, K, H, C>,
+    grant: Grant<'_>,
+    lineitem: Option<&str>,
+    user_id: Option<&str>,
+) -> Result<Vec<Value>> {
+    let ags = grant.ags()?;
+    ags.require_any(&[scope::RESULT_READONLY])?;
+    let mut url = lineitem_child(&choose_lineitem(&ags, lineitem)?, "results")?;
+    if let Some(user) = user_id {
+        url.query_pairs_mut().append_pair("user_id", user);
+    }
+    all_pages(
+        platform,
+        &[scope::RESULT_READONLY],
+        url.as_str(),
+        RESULT_CONTAINER,
+        |page| page.as_array().cloned(),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn payload(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn an_update_takes_its_id_from_the_url() {
+        let item = payload(
+            json!({"id": "https://lms/ctx/1/lineitems/3", "label": "Quiz", "scoreMaximum": 20}),
+        );
+        let body = lineitem_update_body(&item, "https://lms/ctx/1/lineitems/9").unwrap();
+        assert_eq!(body["id"], "https://lms/ctx/1/lineitems/9");
+        assert_eq!(body["label"], "Quiz");
+        assert!(
+            matches!(lineitem_body(&item), Err(Error::InvalidPayload { field, .. }) if field == "id"),
+            "a new line item names no id"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_lineitems_naming_the_field() {
+        let base = json!({"label": "Quiz", "scoreMaximum": 20});
+        for (field, value) in [
+            ("label", json!(null)),
+            ("label", json!("")),
+            ("scoreMaximum", json!(0)),
+            ("scoreMaximum", json!("20")),
+            ("tag", json!(3)),
+            ("resourceLinkId", json!("")),
+        ] {
+            let mut p = payload(base.clone());
+            p.insert(field.into(), value);
+            for result in [
+                lineitem_body(&p),
+                lineitem_update_body(&p, "https://lms/li/1"),
+            ] {
+                assert!(
+                    matches!(&result, Err(Error::InvalidPayload { field: f, .. }) if f == field),
+                    "{field}: {result:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn line_item_requests_carry_the_media_type() {
+        let put = write_lineitem_request(Method::Put, "https://lms/li/1", &json!({}));
+        assert_eq!(put.method, Method::Put);
+        assert!(put
+            .headers
+            .contains(&("content-type".into(), LINEITEM.into())));
+        assert!(put.headers.contains(&("accept".into(), LINEITEM.into())));
+        let get = read_lineitem_request("https://lms/li/1");
+        assert_eq!(get.headers, [("accept".to_owned(), LINEITEM.to_owned())]);
+        let delete = delete_lineitem_request("https://lms/li/1");
+        assert_eq!((delete.method, delete.body), (Method::Delete, None));
+    }
+}
