@@ -3,7 +3,7 @@
 mod support;
 
 use lti_core::assertion::{issue_assertion, verify_assertion, AssertedLaunch, AssertionConfig};
-use lti_core::launch::{verify_launch, LaunchRequest, MessageType, VerifiedLaunch};
+use lti_core::launch::{verify_launch, LaunchRequest, MessageType};
 use lti_core::login::{initiate_login, LoginRequest};
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
@@ -12,15 +12,6 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use support::*;
 use url::Url;
-
-/// Logs in, then launches with claims edited by `edit`.
-fn launch_with(edit: impl FnOnce(&mut Value)) -> Result<VerifiedLaunch, Error> {
-    let world = World::new();
-    let (state, nonce) = login(&world);
-    let mut claims = launch_claims(&nonce);
-    edit(&mut claims);
-    launch(&world, &state, id_token(&claims))
-}
 
 #[test]
 fn login_redirects_with_every_parameter() {
@@ -284,10 +275,6 @@ fn rejects_wrong_issuer_deployment_version_and_message() {
         target,
         Err(Error::ForeignTarget("target_link_uri"))
     ));
-}
-
-fn lti(name: &str) -> String {
-    format!("https://purl.imsglobal.org/spec/lti/claim/{name}")
 }
 
 #[test]

@@ -12,19 +12,6 @@ use support::*;
 const FOR_USER: &str = "https://purl.imsglobal.org/spec/lti/claim/for_user";
 const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
 
-fn lti(name: &str) -> String {
-    format!("https://purl.imsglobal.org/spec/lti/claim/{name}")
-}
-
-/// Logs in, then launches with claims edited by `edit`.
-fn launch_with(edit: impl FnOnce(&mut Value)) -> Result<VerifiedLaunch, Error> {
-    let world = World::new();
-    let (state, nonce) = login(&world);
-    let mut claims = launch_claims(&nonce);
-    edit(&mut claims);
-    launch(&world, &state, id_token(&claims))
-}
-
 /// A submission review request for learner `user-7`, edited by `edit`.
 fn submission_review(edit: impl FnOnce(&mut Value)) -> Result<VerifiedLaunch, Error> {
     launch_with(|c| {

@@ -77,10 +77,6 @@ fn skillstown_launch(world: &World, deployment: Option<&str>) -> Result<Verified
     launch(world, &state, id_token(&skillstown_claims(&nonce)))
 }
 
-fn lti(name: &str) -> String {
-    format!("https://purl.imsglobal.org/spec/lti/claim/{name}")
-}
-
 // ---- launch_audience ----
 
 #[test]

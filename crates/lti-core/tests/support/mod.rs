@@ -290,3 +290,17 @@ pub fn launch(world: &World, state: &str, id_token: String) -> Result<VerifiedLa
     };
     block_on(verify_launch(&request, true, &world.ports(), &tool()))
 }
+
+/// Logs in, then launches with claims edited by `edit`.
+pub fn launch_with(edit: impl FnOnce(&mut Value)) -> Result<VerifiedLaunch, Error> {
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let mut claims = launch_claims(&nonce);
+    edit(&mut claims);
+    launch(&world, &state, id_token(&claims))
+}
+
+/// The URI of an LTI core claim.
+pub fn lti(name: &str) -> String {
+    format!("https://purl.imsglobal.org/spec/lti/claim/{name}")
+}
