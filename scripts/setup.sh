@@ -25,9 +25,19 @@ cargo_tool() {
 cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION"
 cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
 
+# Debian's Chromium, for the browser end-to-end tests (tests/e2e/tests/browser.rs):
+# a test tool's own browser download cannot work offline, the distribution's can.
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium (browser end-to-end tests)"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi
+
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.lti-edge-lock; then
-  say "installing npm packages (wrangler, wasm-opt, jose)"
+  say "installing npm packages (wrangler, wasm-opt, jose, puppeteer-core)"
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.lti-edge-lock
 fi

@@ -34,6 +34,10 @@ pub struct Forward {
     /// Whether the request carries a session's assertion: the answer is then
     /// for this browser alone.
     pub for_session: bool,
+    /// Whether the page's URL may hold a session token: the answer then
+    /// sends no `Referer` anywhere (`no-referrer`, the strictest policy, so
+    /// no origin value is stricter).
+    pub no_referrer: bool,
 }
 
 impl Origin<'_> {
@@ -126,6 +130,9 @@ impl Origin<'_> {
             if let Some(location) = rewrite_location(&location, self.base, self.tool) {
                 headers.set("location", &location)?;
             }
+        }
+        if forward.no_referrer {
+            headers.set("referrer-policy", "no-referrer")?;
         }
         for cookie in set_cookies {
             headers.append("set-cookie", cookie)?;

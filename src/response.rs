@@ -3,6 +3,7 @@
 //! to the log only, never a token, key or secret.
 
 use lti_core::html::escape;
+use lti_core::platform_storage::page::Page;
 use lti_core::{Error, ErrorKind};
 use worker::{console_error, console_warn, Headers, Response};
 
@@ -101,9 +102,15 @@ impl Failure {
 
     /// [`Failure::into_response`], with `hint` telling the person what to do next.
     pub fn into_page(self, title: &str, hint: &str) -> worker::Result<Response> {
+        self.into_page_with(title, hint, "")
+    }
+
+    /// [`Failure::into_page`], with `extra`, HTML the core wrote (escaped
+    /// there), after the hint: a way out, such as a new-window link.
+    pub fn into_page_with(self, title: &str, hint: &str, extra: &str) -> worker::Result<Response> {
         let status = self.status();
         self.log(title, status);
-        let body = error_page(title, &self.public_message(), self.code(), hint);
+        let body = error_page(title, &self.public_message(), self.code(), hint, extra);
         Ok(Response::from_html(body)?
             .with_status(status)
             .with_headers(page_headers()?))
@@ -153,18 +160,25 @@ pub fn page_headers() -> worker::Result<Headers> {
     Ok(headers)
 }
 
+/// A page of the core's that runs its own inline script: `headers` (from
+/// [`page_headers`]) get the page's CSP, which allows that script alone.
+pub fn script_page(page: &Page, headers: Headers) -> worker::Result<Response> {
+    headers.set("content-security-policy", &page.content_security_policy())?;
+    Ok(Response::from_html(&page.html)?.with_headers(headers))
+}
+
 /// What a person whose launch failed can do.
-const LAUNCH_HINT: &str = "Try launching the tool again from your course. \
+pub const LAUNCH_HINT: &str = "Try launching the tool again from your course. \
     If it keeps failing, tell your LMS administrator this code.";
 
-fn error_page(title: &str, message: &str, code: &str, hint: &str) -> String {
+fn error_page(title: &str, message: &str, code: &str, hint: &str, extra: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{title}</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}}h1{{font-size:1.3rem;color:#a11}}code{{background:#f3f3f3;padding:0 .3em}}</style>
 </head><body><h1>{title}</h1><p>{message}</p><p>Error code: <code>{code}</code></p>
-<p>{hint}</p>
+<p>{hint}</p>{extra}
 </body></html>"#,
         title = escape(title),
         message = escape(message),

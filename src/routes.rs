@@ -1,17 +1,21 @@
 //! One short function per route; the protocol lives in `lti_core`.
 
+mod launch;
+
 use std::cell::OnceCell;
 use std::rc::Rc;
 
 use lti_core::assertion::{issue_assertion, AssertedLaunch, AssertionConfig};
 use lti_core::cache::MemoryCache;
-use lti_core::deployments::record_deployment;
 use lti_core::keys::{origin_key, public_jwks, signing_keys};
-use lti_core::launch::{verify_launch, LaunchRequest};
-use lti_core::login::{initiate_login, save_login, LoginRequest, LOGIN_TTL};
+use lti_core::login::{initiate_login, save_login, LoginRedirect, LoginRequest, LOGIN_TTL};
+use lti_core::platform_storage::page::login_page;
+use lti_core::platform_storage::PROOF_PATH;
 use lti_core::ports::Ports;
 use lti_core::registration::find_registration;
-use lti_core::session::{check_session_grant, load_session, start_session};
+use lti_core::session::{
+    check_session_grant, load_session, session_credential, SessionCredential, TOKEN_HEADER,
+};
 use lti_core::Error;
 use url::Url;
 use worker::{Env, Headers, Method, Response};
@@ -20,9 +24,9 @@ use crate::body::{read_capped, BodyError};
 use crate::config::{Config, LoginStore, LOGINS, LTI_STATE, PLATFORMS};
 use crate::forward::{Forward, Origin};
 use crate::platform::{self, FetchClient, KvNamespace, OsRng, Store, WebCrypto};
-use crate::response::{page_headers, Failure};
+use crate::response::{page_headers, script_page, Failure};
 use lti_core::cookies;
-use lti_core::forwarding::is_cross_site_unsafe;
+use lti_core::forwarding::{is_cross_site_unsafe, take_session_params};
 
 /// Browsers send at most about 4 KiB per cookie; the worker's own are small.
 const MAX_COOKIE_BYTES: usize = 8 * 1024;
@@ -191,9 +195,11 @@ pub async fn handle(raw: web_sys::Request, env: Env) -> worker::Result<web_sys::
         (Method::Get | Method::Post, "/lti/login") => {
             ("LTI login failed", login(req, &env, &url).await)
         }
-        (Method::Post, "/lti/launch") => ("LTI launch failed", launch(req, &env, &url).await),
+        (Method::Post, "/lti/launch" | PROOF_PATH) => {
+            ("LTI launch failed", launch::launch(req, &env, &url).await)
+        }
         (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
-        (_, "/lti/login" | "/lti/launch" | "/.well-known/jwks.json") => {
+        (_, "/lti/login" | "/lti/launch" | PROOF_PATH | "/.well-known/jwks.json") => {
             return plain(405, "method not allowed").map(Into::into);
         }
         (_, path) if path.starts_with(crate::register::PREFIX) => {
@@ -272,62 +278,31 @@ async fn login(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let redirect = initiate_login(&request, &registration, &runtime.tool, ports.rng)?;
     save_login(ports.logins, &redirect).await?;
     let headers = page_headers()?;
-    headers.set("location", &redirect.location)?;
     let jar = cookies::parse(req.cookie.as_deref());
     for state in cookies::states_to_clear(&jar) {
         headers.append("set-cookie", &cookies::clear_state(state))?;
     }
+    // Set with platform storage too: whichever survives serves the launch.
     let cookie = cookies::state(&redirect.state, ports.now, LOGIN_TTL);
     headers.append("set-cookie", &cookie)?;
+    login_answer(&redirect, headers, &ports)
+}
+
+/// The `302` to the authorization endpoint or, when the login offered
+/// platform storage, the page that stores the proof and then goes there.
+fn login_answer(
+    redirect: &LoginRedirect,
+    headers: Headers,
+    ports: &Ports<'_, Store, FetchClient, WebCrypto>,
+) -> Outcome {
+    if let Some(page) = login_page(redirect, ports.rng) {
+        return Ok(script_page(&page, headers)?.into());
+    }
+    headers.set("location", &redirect.location)?;
     Ok(Response::empty()?
         .with_status(302)
         .with_headers(headers)
         .into())
-}
-
-/// The `redirect_uri`: verify the launch, then hand it to the origin.
-async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
-    let params = params(&req, url).await?;
-    let runtime = Runtime::new(env, url)?;
-    let ports = runtime.ports();
-    let request = LaunchRequest::from_params(pairs(&params))?;
-    let jar = cookies::parse(req.cookie.as_deref());
-    let state_cookie = cookies::has_state(&jar, &request.state);
-    let launch = verify_launch(&request, state_cookie, &ports, &runtime.tool).await?;
-    record_deployment(&ports, &launch).await?;
-
-    let assertion = runtime.assertion(&ports, launch.asserted()).await?;
-    let ttl = runtime.config().session_ttl;
-    let (lti, platform) = (&launch.claims, &launch.platform);
-    let session = start_session(ports.store, ports.rng, lti, platform, ports.now, ttl).await?;
-    let origin = runtime.origin(&req)?;
-    let forward = Forward {
-        url: origin.url_for(&launch.target_link_uri),
-        method: Method::Get,
-        headers: origin.add_worker_headers(
-            launch_headers(&req.headers)?,
-            &jar,
-            Some(&assertion),
-        )?,
-        body: None,
-        for_session: true,
-    };
-    let set_cookies = [
-        cookies::session(&session, ttl),
-        cookies::clear_state(&request.state),
-    ];
-    origin.send(forward, &set_cookies).await
-}
-
-/// Of the platform's form POST, only what describes the browser goes on.
-fn launch_headers(client: &Headers) -> worker::Result<Headers> {
-    let headers = Headers::new();
-    for name in ["accept", "accept-language", "user-agent"] {
-        if let Some(value) = client.get(name)? {
-            headers.set(name, &value)?;
-        }
-    }
-    Ok(headers)
 }
 
 async fn services(req: Incoming, env: &Env, url: &Url) -> Outcome {
@@ -355,35 +330,52 @@ async fn passthrough(req: Incoming, env: &Env, url: &Url) -> Outcome {
     let runtime = Runtime::new(env, url)?;
     let ports = runtime.ports();
     let jar = cookies::parse(req.cookie.as_deref());
-    let session = match cookies::session_id(&jar)? {
-        Some(id) => {
+    // Session tokens are the worker's: never forwarded in the URL (nor in the
+    // header, which `Origin::headers` drops).
+    let mut url = url.clone();
+    let mut tokens = take_session_params(&mut url);
+    tokens.extend(req.headers.get(TOKEN_HEADER)?);
+    let presented: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let assertion = match session_credential(cookies::session_id(&jar)?, &presented)? {
+        Some(credential) => {
             check_same_site(&req, &runtime.tool)?;
-            load_session(ports.store, id, ports.now).await?
-        }
-        None => None,
-    };
-    let assertion = match &session {
-        Some(session) => {
-            check_session_grant(&ports, session).await?;
-            let sub = session.sub();
-            let launch = AssertedLaunch {
-                lti: &session.lti,
-                sub: sub.as_deref(),
-                platform: &session.platform,
-            };
-            Some(runtime.assertion(&ports, launch).await?)
+            session_assertion(&runtime, &ports, credential).await?
         }
         None => None,
     };
     let origin = runtime.origin(&req)?;
     let forward = Forward {
-        url: origin.url_for(url),
+        url: origin.url_for(&url),
         headers: origin.headers(&req.headers, &jar, assertion.as_deref())?,
         for_session: assertion.is_some(),
+        // The page's URL may hold the token: it must not leak in `Referer`.
+        no_referrer: !tokens.is_empty(),
         method: req.method,
         body: req.raw.body().map(Into::into),
     };
     origin.send(forward, &[]).await
+}
+
+/// A fresh assertion for the live session `credential` names, if any; with
+/// the session token when the request came with one, so the origin keeps
+/// putting it on its links.
+async fn session_assertion(
+    runtime: &Runtime,
+    ports: &Ports<'_, Store, FetchClient, WebCrypto>,
+    credential: SessionCredential<'_>,
+) -> Result<Option<String>, Failure> {
+    let Some(session) = load_session(ports.store, credential.id(), ports.now).await? else {
+        return Ok(None);
+    };
+    check_session_grant(ports, &session).await?;
+    let sub = session.sub();
+    let launch = AssertedLaunch {
+        lti: &session.lti,
+        sub: sub.as_deref(),
+        platform: &session.platform,
+        session_token: credential.token(),
+    };
+    Ok(Some(runtime.assertion(ports, launch).await?))
 }
 
 /// A browser holding a session sends unsafe requests only from the tool's own

@@ -4,6 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lti_core::login::{check_same_origin, initiate_login, LoginRequest};
+use lti_core::platform_storage::page::login_page;
 use lti_core::ports::Rng;
 use lti_edge_fuzz::{borrowed, form, registration, render_err, tool_base};
 use url::Url;
@@ -38,5 +39,11 @@ fuzz_target!(|data: &[u8]| {
         let hint = location.query_pairs().find(|(n, _)| n == "login_hint");
         assert_eq!(hint.map(|(_, v)| v.into_owned()), Some(request.login_hint.clone()));
         assert_eq!(redirect.login_state.target_link_uri, request.target_link_uri);
+        // With platform storage: one script, which no supplied value closes.
+        if let Some(page) = login_page(&redirect, &FixedRng) {
+            assert!(request.lti_storage_target.is_some());
+            assert_eq!(page.html.matches("</script").count(), 1);
+            assert_eq!(page.html.matches("<script").count(), 1);
+        }
     }
 });

@@ -5,9 +5,15 @@ use serde_json::Value;
 
 use crate::dynreg::{ReceivedRegistration, RegistrationMode};
 use crate::registry::PROFILES;
-use crate::{skillstown, DevPlatform};
+use crate::{skillstown, CoursePage, DevPlatform};
 
 impl DevPlatform {
+    /// The LMS course page of a profile, `{issuer}/course?..`: the tool in a cross-site
+    /// iframe, with the platform storage `page` asks for (see `course/mod.rs`).
+    pub fn course_url(&self, platform: &str, page: &CoursePage<'_>) -> String {
+        format!("{}/course?{}", self.issuer(platform), page.query())
+    }
+
     /// The profile names, each the last path segment of its issuer, in page order.
     pub fn profiles(&self) -> Vec<&'static str> {
         PROFILES.iter().map(|(name, _, _)| *name).collect()

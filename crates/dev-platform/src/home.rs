@@ -93,12 +93,12 @@ fn client_rows(platform: &str, kind: Kind, client: &KnownClient) -> String {
         Kind::Canvas => {
             let made = client.deployments.join(", ");
             let note = format!("new on each launch (so far: {})", none_if_empty(&made));
-            launch_row(platform, id, None, &note, &[RESOURCE_LINK_BUTTON])
+            launch_row(platform, id, None, &note, &[RESOURCE_LINK_BUTTON], false)
         }
         Kind::SkillsTown => {
             let login = [("Launch (POST login)", RESOURCE_LINK, "button")];
             let rows = client.deployments.iter();
-            rows.map(|dep| launch_row(platform, id, Some(dep), dep, &login))
+            rows.map(|dep| launch_row(platform, id, Some(dep), dep, &login, false))
                 .collect()
         }
         _ => {
@@ -111,10 +111,23 @@ fn client_rows(platform: &str, kind: Kind, client: &KnownClient) -> String {
                 _ => &[RESOURCE_LINK_BUTTON, DEEP_LINKING_BUTTON],
             };
             let rows = client.deployments.iter();
-            rows.map(|dep| launch_row(platform, id, Some(dep), dep, buttons))
+            rows.map(|dep| launch_row(platform, id, Some(dep), dep, buttons, true))
                 .collect()
         }
     }
+}
+
+/// The launch inside an LMS course page: the tool in an iframe, with platform storage
+/// for browsers that block its cookies there (see `course/mod.rs`).
+fn course_link(platform: &str, client_id: &str, deployment_id: &str) -> String {
+    let query = [
+        ("client_id", client_id.to_string()),
+        ("deployment_id", deployment_id.to_string()),
+    ];
+    format!(
+        "<a class=\"button alt\" href=\"{}\">In a course page</a>",
+        escape(&format!("/{platform}/course?{}", encode_query(&query)))
+    )
 }
 
 fn none_if_empty(text: &str) -> &str {
@@ -131,6 +144,7 @@ fn launch_row(
     deployment_id: Option<&str>,
     shown: &str,
     buttons: &[Button],
+    in_course: bool,
 ) -> String {
     let link = |message_type: &str| {
         let mut query = vec![("client_id", client_id.to_string())];
@@ -140,7 +154,7 @@ fn launch_row(
         query.push(("message_type", message_type.to_string()));
         escape(&format!("/{platform}/start?{}", encode_query(&query)))
     };
-    let buttons: Vec<String> = buttons
+    let mut buttons: Vec<String> = buttons
         .iter()
         .map(|(label, message_type, class)| {
             format!(
@@ -149,6 +163,9 @@ fn launch_row(
             )
         })
         .collect();
+    if let Some(deployment_id) = deployment_id.filter(|_| in_course) {
+        buttons.push(course_link(platform, client_id, deployment_id));
+    }
     format!(
         "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>\n",
         escape(client_id),

@@ -33,7 +33,8 @@ impl MessageHint {
     }
 }
 
-/// `GET {issuer}/start?client_id=..&deployment_id=..[&message_type=..][&method=post]`.
+/// `GET {issuer}/start?client_id=..&deployment_id=..[&message_type=..][&method=post]
+/// [&lti_storage_target=..]` (the last passed on to the tool, for platform storage).
 /// Canvas without `deployment_id`: a new course install, so a new deployment.
 /// SkillsTown: always its own POST login, whatever the query says.
 pub(crate) fn start(state: &State, platform: &str, query: &[(String, String)]) -> Reply {
@@ -58,7 +59,7 @@ pub(crate) fn start(state: &State, platform: &str, query: &[(String, String)]) -
         message_type: message_type.to_string(),
         target_link_uri: target_link_uri.clone(),
     };
-    let fields = [
+    let mut fields = vec![
         ("iss", state.issuer(platform)),
         ("login_hint", USER_ID.to_string()),
         ("target_link_uri", target_link_uri),
@@ -66,6 +67,9 @@ pub(crate) fn start(state: &State, platform: &str, query: &[(String, String)]) -
         ("client_id", client_id.to_string()),
         ("lti_deployment_id", deployment_id),
     ];
+    if let Some(target) = param(query, "lti_storage_target") {
+        fields.push(("lti_storage_target", target.to_string()));
+    }
     let login = format!("{}/lti/login", state.tool_base);
     if param(query, "method") == Some("post") {
         Reply::html(200, auto_post_form("Starting LTI launch", &login, &fields))

@@ -18,6 +18,7 @@ mod api;
 mod canvas;
 mod checks;
 mod claims;
+mod course;
 mod deep_link;
 mod directory;
 mod dynreg;
@@ -42,6 +43,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use course::{CoursePage, PlatformStorage, IMPOSTOR_HOST, TOOL_FRAME};
 pub use dynreg::{ReceivedRegistration, RegistrationMode};
 pub use keys::{hs256, verify_rs256, verify_rs256_or_es256};
 pub use origin::DemoOrigin;

@@ -22,6 +22,7 @@ use crate::tool_keys::fetch_jwks;
 mod advantage;
 mod client;
 mod line_items;
+mod session;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -82,13 +83,19 @@ fn handle(tool_base: &str, req: &Incoming) -> Reply {
         }
     };
     let lti = &claims["lti"];
-    if (req.method.as_str(), req.path.as_str()) == ("POST", DEEP_LINK_PATH) {
-        return deep_link(tool_base, token, lti, req);
+    let mut reply = if (req.method.as_str(), req.path.as_str()) == ("POST", DEEP_LINK_PATH) {
+        deep_link(tool_base, token, lti, req)
+    } else {
+        match service_page(tool_base, token, req) {
+            Some((status, report)) => respond(req, status, &report, Some(launch_path(lti))),
+            None => respond(req, 200, &verified(&header, &claims), None),
+        }
+    };
+    // No cookie session in this browser: keep the session on every link instead.
+    if let Some(session) = claims["session_token"].as_str() {
+        reply.body = session::carry_session(&reply.body, session);
     }
-    match service_page(tool_base, token, req) {
-        Some((status, report)) => respond(req, status, &report, Some(launch_path(lti))),
-        None => respond(req, 200, &verified(&header, &claims), None),
-    }
+    reply
 }
 
 /// The demo pages that call the worker's services: `(status, report)`, or `None` for

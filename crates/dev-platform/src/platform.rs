@@ -13,7 +13,7 @@ use crate::dynreg::DynReg;
 use crate::http::{Incoming, Reply};
 use crate::keys::{self, KeyPair};
 use crate::registry::{self, Kind};
-use crate::{deep_link, dynreg, home, launch, services, token};
+use crate::{course, deep_link, dynreg, home, launch, services, token};
 
 pub(crate) type Params = Vec<(String, String)>;
 
@@ -175,6 +175,8 @@ fn platform_route(state: &State, req: &Incoming, platform: &str, rest: &[&str]) 
     let registration = state.kind(platform) == Kind::DynReg;
     match (req.method.as_str(), rest) {
         ("GET", ["start"]) => launch::start(state, platform, &req.query),
+        ("GET", ["course"]) => course::course(state, platform, &req.query),
+        ("GET", ["storage-frame"]) => course::storage_frame(state, &req.query),
         ("GET" | "POST", ["authorize"]) => launch::authorize(state, platform, req.params()),
         ("GET", ["jwks"]) => {
             state.advantage.record_user_agent(platform, req);

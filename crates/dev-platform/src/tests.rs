@@ -341,6 +341,7 @@ fn demo_origin_verifies_assertions() {
     assert!(page(Some(&forged)).contains("NOT verified"));
 }
 
+mod course;
 mod deep_link;
 mod dynreg;
 mod line_item;

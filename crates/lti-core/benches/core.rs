@@ -66,7 +66,7 @@ fn remember_login(world: &World, state: &str) {
         nonce: NONCE.into(),
         registration: format!("{ISSUER}#{CLIENT_ID}"),
         target_link_uri: format!("{TOOL}/course/1"),
-        lti_deployment_id: None,
+        ..LoginState::default()
     };
     let value = serde_json::to_string(&login).unwrap();
     world

@@ -37,6 +37,8 @@ pub struct AssertionClaims {
     /// `service` on service tokens; absent on assertions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_use: Option<String>,
+    // `session_token`, on assertions of sessions without cookie (see
+    // `crate::session`), is not read back: the worker never needs it here.
 }
 
 impl AssertionClaims {
@@ -58,6 +60,10 @@ pub struct AssertedLaunch<'a> {
     /// The `sub` claim; absent for anonymous launches.
     pub sub: Option<&'a str>,
     pub platform: &'a LaunchPlatform,
+    /// The session's token, when the browser keeps its session without a
+    /// cookie: the origin puts it on its links and fetches
+    /// ([`crate::session::TOKEN_PARAM`], [`crate::session::TOKEN_HEADER`]).
+    pub session_token: Option<&'a str>,
 }
 
 /// Who issues assertions and for whom.
@@ -92,6 +98,8 @@ struct Issued<'a, L: ?Sized> {
     platform: &'a LaunchPlatform,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_use: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
 }
 
 /// Signs a fresh assertion for `launch`, whose claims it carries verbatim.
@@ -113,6 +121,7 @@ pub async fn issue_assertion(
         lti: launch.lti,
         platform: launch.platform,
         token_use: None,
+        session_token: launch.session_token,
     };
     jws::sign(crypto, key, &claims).await
 }
@@ -140,6 +149,8 @@ pub async fn issue_service_token(
         lti: &lti,
         platform: grant.platform,
         token_use: Some(SERVICE_TOKEN_USE),
+        // A service token is no browser session.
+        session_token: None,
     };
     Ok((jws::sign(crypto, key, &claims).await?, now + ttl))
 }

@@ -68,6 +68,18 @@ pub enum Error {
     /// The `state` is unknown, expired or already used.
     #[error("state check failed: unknown, expired or already used")]
     StateUnknown,
+    /// A cookieless launch's confirmation names no held launch: unknown,
+    /// expired, or already confirmed (or refused) once.
+    #[error("launch confirmation failed: the launch is unknown, expired or already used")]
+    HeldLaunchUnknown,
+    /// A cookieless launch's confirmation carries a value other than the one
+    /// the login stored in the platform's storage.
+    #[error("launch confirmation failed: the value from the platform's storage does not match")]
+    LaunchProofMismatch,
+    /// A session presented twice, with different values (cookie, query
+    /// parameter, header).
+    #[error("two different sessions in one request (`lti_session` and the session cookie, or two `lti_session` values); launch the tool again")]
+    ConflictingSessions,
     /// The id_token is not a well-formed compact JWS.
     #[error("id_token is malformed: {0}")]
     MalformedToken(String),
@@ -186,6 +198,7 @@ impl Error {
             MissingParameter(_) | InvalidParameter { .. } | TooLarge { .. } | MalformedToken(_) => {
                 ErrorKind::BadRequest
             }
+            ConflictingSessions => ErrorKind::BadRequest,
             MissingMessageClaim { .. } => ErrorKind::BadRequest,
             BodyTooLarge { .. } => ErrorKind::PayloadTooLarge,
             InvalidPayload { .. } => ErrorKind::BadRequest,
@@ -199,6 +212,8 @@ impl Error {
             }
             StateCookieMissing
             | StateUnknown
+            | HeldLaunchUnknown
+            | LaunchProofMismatch
             | AlgorithmNotAllowed(_)
             | UnknownKey(_)
             | BadSignature
@@ -225,6 +240,7 @@ impl Error {
         use Error::*;
         match self {
             MissingParameter(_) | InvalidParameter { .. } | TooLarge { .. } => "invalid_request",
+            ConflictingSessions => "invalid_request",
             BodyTooLarge { .. } => "payload_too_large",
             AmbiguousPlatform(_) => "client_id_required",
             ForeignTarget(_) => "invalid_target_link_uri",
@@ -233,6 +249,7 @@ impl Error {
             UnknownDeployment(_) => "unknown_deployment",
             PlatformError { .. } => "platform_error",
             StateCookieMissing | StateUnknown => "invalid_state",
+            HeldLaunchUnknown | LaunchProofMismatch => "invalid_launch_proof",
             NonceMismatch => "nonce_replayed",
             MalformedToken(_) => "malformed_id_token",
             AlgorithmNotAllowed(_)

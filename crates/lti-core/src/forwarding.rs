@@ -9,7 +9,7 @@ use url::Url;
 /// matches by shape: hop-by-hop ones, `host` (the origin's comes from its
 /// URL), `cookie` (rebuilt without the worker's), and the proxy headers the
 /// worker sets itself or that proxies and frameworks trust for routing.
-const DROPPED: [&str; 13] = [
+const DROPPED: [&str; 14] = [
     "host",
     "cookie",
     "connection",
@@ -23,6 +23,8 @@ const DROPPED: [&str; 13] = [
     "x-real-ip",
     "x-original-url",
     "x-rewrite-url",
+    // A session token: the worker's credential, never the origin's.
+    "lti-session",
 ];
 
 /// Whether a client request header (name lower-cased) must not reach the
@@ -56,6 +58,31 @@ pub fn is_cross_site_unsafe(
         (None, Some(origin)) => origin != tool.origin().ascii_serialization(),
         (None, None) => false,
     }
+}
+
+/// Removes every [`crate::session::TOKEN_PARAM`] from `url`'s query (however
+/// its name is percent-encoded) and returns their values, for the session.
+/// Other parameters keep their order and their encoding as sent.
+pub fn take_session_params(url: &mut Url) -> Vec<String> {
+    let Some(query) = url.query() else {
+        return Vec::new();
+    };
+    let mut tokens = Vec::new();
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let mut parsed = url::form_urlencoded::parse(pair.as_bytes());
+        match parsed.next() {
+            Some((name, value)) if name == crate::session::TOKEN_PARAM => {
+                tokens.push(value.into_owned())
+            }
+            _ => kept.push(pair),
+        }
+    }
+    if !tokens.is_empty() {
+        let kept = kept.join("&");
+        url.set_query((!kept.is_empty()).then_some(kept.as_str()));
+    }
+    tokens
 }
 
 /// A redirect from the origin, as the browser should see it: one into
@@ -180,6 +207,23 @@ mod tests {
         assert!(cross("POST", None, Some("https://lms.example")));
         assert!(cross("POST", None, Some("null")));
         assert!(cross("PATCH", None, Some("http://tool.example")));
+    }
+
+    #[test]
+    fn session_tokens_are_taken_out_of_the_query_and_the_rest_kept_as_sent() {
+        let mut page = url("https://tool.example/a?x=1&lti_session=t1&y=%20+&lti%5Fsession=t1#f");
+        assert_eq!(take_session_params(&mut page), ["t1", "t1"]);
+        assert_eq!(page.as_str(), "https://tool.example/a?x=1&y=%20+#f");
+        let mut only = url("https://tool.example/a?lti_session=t");
+        assert_eq!(take_session_params(&mut only), ["t"]);
+        assert_eq!(only.as_str(), "https://tool.example/a");
+        let mut none = url("https://tool.example/a?lti_sessionx=1&q=lti_session");
+        assert!(take_session_params(&mut none).is_empty());
+        assert_eq!(
+            none.as_str(),
+            "https://tool.example/a?lti_sessionx=1&q=lti_session"
+        );
+        assert!(drops_client_header("lti-session"));
     }
 
     #[test]

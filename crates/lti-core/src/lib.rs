@@ -20,6 +20,16 @@
 //!   store; the pair is taken by the first launch that passes every check (a
 //!   token that fails one leaves it in place), atomically when the store can
 //!   (a Durable Object), best effort with Workers KV (see [`login::consume_login`]).
+//! - Browsers that block third-party cookies: a login that carries
+//!   `lti_storage_target` also stores a random proof in the platform's
+//!   storage (LTI client side postMessages); a launch without the state
+//!   cookie is verified as completely, held, and forwarded only once the
+//!   browser hands the proof back (see [`platform_storage`]). Without cookie
+//!   and proof nothing is accepted; the person is offered a new window.
+//! - Sessions without cookies: the origin receives the session id as the
+//!   assertion's `session_token` claim and sends it back as `?lti_session=` or
+//!   `Lti-Session:`, which the worker removes before forwarding (see
+//!   [`session`]). A token beside a different cookie session is refused.
 //! - Service calls act only within the launch behind the bearer: its
 //!   registration, deployment, context and granted scopes.
 //! - Error messages name the failed check and never hold a token or key.
@@ -38,6 +48,7 @@ pub mod jws;
 pub mod keys;
 pub mod launch;
 pub mod login;
+pub mod platform_storage;
 pub mod ports;
 pub mod registration;
 #[cfg(feature = "rust-crypto")]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::platform_storage::{mint_proof, StorageProof, StorageTarget};
 use crate::ports::{KeyValue, Rng};
 use crate::registration::PlatformRegistration;
 
@@ -21,6 +22,9 @@ pub struct LoginRequest {
     pub lti_message_hint: Option<String>,
     pub client_id: Option<String>,
     pub lti_deployment_id: Option<String>,
+    /// The frame that answers LTI platform storage messages, when the
+    /// platform offers storage (see [`crate::platform_storage`]).
+    pub lti_storage_target: Option<StorageTarget>,
 }
 
 impl LoginRequest {
@@ -36,6 +40,7 @@ impl LoginRequest {
                 "client_id" => &mut p.client_id,
                 // Some platforms send `deployment_id`; it means the same.
                 "lti_deployment_id" | "deployment_id" => &mut p.lti_deployment_id,
+                "lti_storage_target" => &mut p.lti_storage_target,
                 _ => continue,
             };
             if !value.is_empty() {
@@ -51,6 +56,11 @@ impl LoginRequest {
             lti_message_hint: p.lti_message_hint,
             client_id: p.client_id,
             lti_deployment_id: p.lti_deployment_id,
+            lti_storage_target: p
+                .lti_storage_target
+                .as_deref()
+                .map(StorageTarget::parse)
+                .transpose()?,
         })
     }
 }
@@ -63,26 +73,86 @@ struct Params {
     lti_message_hint: Option<String>,
     client_id: Option<String>,
     lti_deployment_id: Option<String>,
+    lti_storage_target: Option<String>,
 }
 
 /// What the tool remembers between login and launch, under `login:<state>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Fields added later are optional, so logins stored before them still parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginState {
     pub nonce: String,
     pub registration: String,
     pub target_link_uri: String,
     /// The login's `lti_deployment_id`, if it named one: the deployment of a
-    /// minimal-claims launch. Absent from logins stored before it was kept.
+    /// minimal-claims launch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lti_deployment_id: Option<String>,
+    /// Set when the login used LTI platform storage, whereupon a launch
+    /// without the state cookie must prove the login was its browser's:
+    /// `<proof SHA-256, base64url> <lti_storage_target>` (the launch need not
+    /// repeat the target: Blackboard does not). Never the proof itself. One
+    /// string, not two fields: every launch reads the login, and each field
+    /// costs the worker its own inlined parser. Read it with
+    /// [`LoginState::platform_storage`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_storage: Option<String>,
+    /// The login's own parameters (`iss`, `login_hint`, `target_link_uri`,
+    /// `lti_message_hint`, the registration's `client_id`,
+    /// `lti_deployment_id`) as a `/lti/login` query: what starting it again
+    /// in a new window needs. Absent from logins stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_query: Option<String>,
+}
+
+impl LoginState {
+    /// The `lti_storage_target` and the proof's SHA-256, when the login used
+    /// platform storage.
+    pub fn platform_storage(&self) -> Option<(&str, &str)> {
+        let (proof_sha256, target) = self.platform_storage.as_deref()?.split_once(' ')?;
+        Some((target, proof_sha256))
+    }
+
+    /// `/lti/login` with this login's parameters, for a new top-level window
+    /// (where the state cookie is first-party).
+    pub fn new_window_url(&self, tool_base: &Url) -> Option<Url> {
+        let mut url = tool_base.join("/lti/login").ok()?;
+        url.set_query(Some(self.restart_query.as_deref()?));
+        Some(url)
+    }
+}
+
+/// The query of a new login like `request`. No `lti_storage_target`: a new
+/// window needs no platform storage, and the login answers its `302`.
+fn restart_query(request: &LoginRequest, registration: &PlatformRegistration) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("iss", &request.iss)
+        .append_pair("login_hint", &request.login_hint)
+        .append_pair("target_link_uri", &request.target_link_uri);
+    let optional = [
+        ("lti_message_hint", request.lti_message_hint.as_ref()),
+        ("client_id", Some(&registration.client_id)),
+        ("lti_deployment_id", request.lti_deployment_id.as_ref()),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            query.append_pair(name, value);
+        }
+    }
+    query.finish()
 }
 
 /// The answer to a login: where to send the browser, and what to remember.
 #[derive(Debug, Clone)]
 pub struct LoginRedirect {
+    /// The authentication request: the authorization endpoint with its query.
     pub location: String,
     pub state: String,
     pub login_state: LoginState,
+    /// The value to put in the platform's storage, when the login offered it
+    /// (`lti_storage_target`); [`crate::platform_storage::page::login_page`]
+    /// writes it there.
+    pub proof: Option<StorageProof>,
 }
 
 /// Builds the authentication request for a validated login.
@@ -101,6 +171,38 @@ pub fn initiate_login(
     }
     let state = random_token(rng);
     let nonce = random_token(rng);
+    let location = authentication_request(request, registration, tool_base, &state, &nonce)?;
+    let (proof, platform_storage) = match &request.lti_storage_target {
+        Some(target) => {
+            let (proof, hash) = mint_proof(rng);
+            (Some(proof), Some(format!("{hash} {}", target.as_str())))
+        }
+        None => (None, None),
+    };
+    Ok(LoginRedirect {
+        location: location.into(),
+        state,
+        login_state: LoginState {
+            nonce,
+            registration: registration.key(),
+            target_link_uri: request.target_link_uri.clone(),
+            lti_deployment_id: request.lti_deployment_id.clone(),
+            platform_storage,
+            restart_query: Some(restart_query(request, registration)),
+        },
+        proof,
+    })
+}
+
+/// The authorization endpoint with the OIDC authentication request in its
+/// query (LTI 1.3 core §5.1.1.2).
+fn authentication_request(
+    request: &LoginRequest,
+    registration: &PlatformRegistration,
+    tool_base: &Url,
+    state: &str,
+    nonce: &str,
+) -> Result<Url> {
     let redirect_uri = tool_base
         .join("/lti/launch")
         .expect("a path joins a base URL");
@@ -120,19 +222,10 @@ pub fn initiate_login(
             query.append_pair("lti_message_hint", hint);
         }
         query
-            .append_pair("state", &state)
-            .append_pair("nonce", &nonce);
+            .append_pair("state", state)
+            .append_pair("nonce", nonce);
     }
-    Ok(LoginRedirect {
-        location: location.into(),
-        state,
-        login_state: LoginState {
-            nonce,
-            registration: registration.key(),
-            target_link_uri: request.target_link_uri.clone(),
-            lti_deployment_id: request.lti_deployment_id.clone(),
-        },
-    })
+    Ok(location)
 }
 
 /// Keeps the login until its launch arrives (at most [`LOGIN_TTL`]).
@@ -180,6 +273,15 @@ pub fn random_token(rng: &dyn Rng) -> String {
     let mut bytes = [0u8; 32];
     rng.fill(&mut bytes);
     crate::b64::encode(bytes)
+}
+
+/// Whether `text` has the shape of a [`random_token`]: 43 base64url
+/// characters. Anything else is not worth a store read.
+pub fn is_random_token(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A URL must stay on this tool's scheme, host and port (no open redirect),

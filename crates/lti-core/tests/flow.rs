@@ -492,6 +492,7 @@ fn assertion_round_trip() {
         lti: &text,
         sub: Some("user-1"),
         platform: &platform,
+        session_token: None,
     };
     let token = block_on(issue_assertion(
         &RustCrypto,

@@ -98,6 +98,7 @@ fn several_configured_keys_rotate_without_a_gap() {
         lti: &lti,
         sub: None,
         platform: &platform,
+        session_token: None,
     };
     let old = block_on(issue_assertion(
         &RustCrypto,
@@ -167,6 +168,7 @@ fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
         lti: &lti,
         sub: Some("u"),
         platform: &platform,
+        session_token: None,
     };
     let token = block_on(issue_assertion(
         &RustCrypto,

@@ -160,6 +160,7 @@ fn a_minimal_claims_launch_needs_the_login_to_name_a_registered_deployment() {
         registration: format!("{ISSUER}#{CLIENT_ID}"),
         target_link_uri: format!("{TOOL}/skills/7"),
         lti_deployment_id: Some("dep-9".into()),
+        ..LoginState::default()
     };
     let value = serde_json::to_string(&login).unwrap();
     let entries = &world.store.entries;

@@ -2,9 +2,12 @@
 //! the dev platform, and an origin that records every request it receives.
 
 mod browser;
+pub mod browser_case;
+mod chromium;
 mod origin;
 mod stack;
 
 pub use browser::{Browser, Reply};
-pub use origin::{Recorded, RecordingOrigin};
+pub use chromium::{Chromium, Cookies, CHROMIUM};
+pub use origin::{session_token, Recorded, RecordingOrigin};
 pub use stack::Stack;

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use dev_platform::http::{Reply, Serving};
+use dev_platform::http::{escape, Incoming, Reply, Serving};
 
 /// One request as the origin saw it.
 #[derive(Debug, Clone)]
@@ -40,6 +40,45 @@ impl Recorded {
     }
 }
 
+/// The `session_token` claim of an assertion (not verified: the tests check assertions
+/// where it matters; this origin only needs the token for its link).
+pub fn session_token(assertion: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = assertion.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims["session_token"].as_str().map(str::to_owned)
+}
+
+/// A page as an origin app answers it inside the LMS frame: what it saw, and a link to
+/// its next page that keeps the session as the interface says an origin should without
+/// cookies: `?lti_session=<session_token of the assertion>` when it has one.
+fn browser_page(req: &Incoming) -> Reply {
+    let assertion = req
+        .headers
+        .iter()
+        .find(|(name, _)| name == "lti-jwt-assertion")
+        .map(|(_, value)| value.as_str());
+    let token = assertion.and_then(session_token);
+    let next = format!("{}/next", req.path);
+    let (session, next) = match (&assertion, &token) {
+        (_, Some(token)) => ("by token", format!("{next}?lti_session={token}")),
+        (Some(_), None) => ("by cookie", next),
+        (None, None) => ("none", next),
+    };
+    let body = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Origin</title></head>\
+         <body>\n<h1 id=\"origin-page\">origin saw {path}</h1>\n\
+         <p id=\"session\">session: {session}</p>\n\
+         <p><a id=\"next\" href=\"{next}\">Next page</a></p>\n</body></html>\n",
+        path = escape(&req.path),
+        next = escape(&next),
+    );
+    Reply::html(200, body)
+}
+
 pub struct RecordingOrigin {
     serving: std::sync::Mutex<Option<Serving>>,
     port: u16,
@@ -49,7 +88,8 @@ pub struct RecordingOrigin {
 impl RecordingOrigin {
     /// Answers `200 origin saw <path>`; `/redirect` answers a 302 to its own
     /// absolute URL, as apps behind proxies often do, `/redirect-foreign` one
-    /// to another host, `/cacheable` says `Cache-Control: public`.
+    /// to another host, `/cacheable` says `Cache-Control: public`, and `/browser/...`
+    /// answers a page for a real browser (see [`browser_page`]).
     pub fn start() -> std::io::Result<Self> {
         let serving = Serving::bind(0)?;
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -74,6 +114,7 @@ impl RecordingOrigin {
                     std::thread::sleep(std::time::Duration::from_secs(7));
                     Reply::text(200, "too late")
                 }
+                path if path.starts_with("/browser/") => browser_page(req),
                 path => Reply::text(200, format!("origin saw {path}")).with_header("x-origin", "1"),
             }
         }));

@@ -23,7 +23,7 @@ pub struct Stack {
     wrangler: Child,
 }
 
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -54,9 +54,16 @@ impl Stack {
 
     /// A stack whose worker gets extra `[vars]`, e.g. `("LOGIN_STORE", "durable-object")`.
     pub fn start_with(vars: &[(&str, &str)]) -> Self {
+        Self::start_on("127.0.0.1", vars)
+    }
+
+    /// A stack whose worker the platform and browsers address as `http://<host>:<port>`
+    /// (`wrangler dev` still listens on 127.0.0.1 only): `localhost` puts the tool on
+    /// another site than the dev platform's `127.0.0.1`, as an LMS iframe is.
+    pub fn start_on(host: &str, vars: &[(&str, &str)]) -> Self {
         let root = repo_root();
         let port = free_port();
-        let worker = format!("http://127.0.0.1:{port}");
+        let worker = format!("http://{host}:{port}");
         let platform = DevPlatform::start(0, &worker).expect("dev platform starts");
         platform.set_registration_secret(Some(REGISTRATION_SECRET));
         let origin = RecordingOrigin::start().expect("origin starts");
@@ -116,7 +123,7 @@ impl Stack {
 
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(300);
-        let url = format!("{}/.well-known/jwks.json", self.worker);
+        let url = format!("http://127.0.0.1:{}/.well-known/jwks.json", self.port());
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(5))
             .build();
@@ -163,6 +170,12 @@ impl Stack {
         keys.iter()
             .filter_map(|k| k["name"].as_str().map(str::to_owned))
             .collect()
+    }
+
+    /// The port `wrangler dev` listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        let port = self.worker.rsplit(':').next().unwrap_or_default();
+        port.parse().expect("the worker URL ends with its port")
     }
 
     pub fn log_path(&self) -> PathBuf {

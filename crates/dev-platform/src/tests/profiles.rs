@@ -205,6 +205,8 @@ fn home_page_offers_each_profiles_launches() {
         "/moodle/start?client_id=moodle-tool&amp;deployment_id=moodle-dep-1\
                            &amp;message_type=LtiSubmissionReviewRequest"
     ));
+    assert!(html.contains("href=\"/a/course?client_id=tool-a1&amp;deployment_id=a1-dep-1\""));
+    assert!(!html.contains("/skillstown/course?"));
     assert!(html.contains("--registration-secret"));
     assert!(!html.contains("register-frame-button"));
     let (status, _) = json_of(get(&format!("{}/jwks", platform.issuer("moodle"))));

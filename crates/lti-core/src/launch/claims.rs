@@ -49,7 +49,8 @@ impl MessageType {
         }
     }
 
-    fn parse(name: &str) -> Option<Self> {
+    /// The message type named `name`, if this tool accepts it.
+    pub fn parse(name: &str) -> Option<Self> {
         [
             Self::ResourceLink,
             Self::DeepLinking,

@@ -17,6 +17,8 @@ pub use platform::{ClientId, DeploymentId, Issuer, LaunchPlatform};
 use crate::assertion::AssertedLaunch;
 use crate::error::{Error, Result};
 use crate::login::{check_same_origin, consume_login, find_login, LoginState};
+use crate::platform_storage::held::hold_launch;
+use crate::platform_storage::page::{proof_page, Page, ProofPage};
 use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
 use crate::registration::{load_registration, PlatformRegistration};
 use crate::{jwks, jws};
@@ -85,6 +87,7 @@ impl VerifiedLaunch {
             lti: &self.claims,
             sub: self.sub.as_deref(),
             platform: &self.platform,
+            session_token: None,
         }
     }
 }
@@ -100,12 +103,26 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     // 1. The token must be a well-formed compact JWS before any storage is touched.
     let jws = jws::parse(&request.id_token)?;
     // 2. `state` was issued to this browser (Security Framework §5.1.1.5).
+    //    Without the cookie, see [`accept_launch`].
     if !state_cookie {
         return Err(Error::StateCookieMissing);
     }
     // 3. The login behind `state`, read only: it is taken at step 12, once
     //    every check passed, so a forged token cannot burn it.
     let login = find_login(ports.logins, &request.state).await?;
+    verify_for_login(jws, &request.state, &login, ports, tool_base).await
+}
+
+/// Steps 3-12 of [`verify_launch`] for the login behind `state`, whose
+/// binding to the browser is the caller's to establish (the state cookie, or
+/// a platform-storage proof checked later).
+async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
+    jws: jws::UntrustedJws<'_>,
+    state: &str,
+    login: &LoginState,
+    ports: &Ports<'_, K, H, C>,
+    tool_base: &Url,
+) -> Result<VerifiedLaunch> {
     let registration = load_registration(&ports.cached_platforms(), &login.registration)
         .await?
         .ok_or_else(|| Error::UnknownPlatform {
@@ -134,11 +151,69 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     if !valid {
         return Err(Error::BadSignature);
     }
-    let launch = check_claims(jws.payload, registration, &login, ports.now, tool_base)?;
+    let launch = check_claims(jws.payload, registration, login, ports.now, tool_base)?;
     // 12. Only now is the login taken: it serves this launch and no other
     //     (see `consume_login` for what "once" means on each store).
-    consume_login(ports.logins, &request.state).await?;
+    consume_login(ports.logins, state).await?;
     Ok(launch)
+}
+
+/// What to do with a launch, cookie or not.
+#[derive(Debug)]
+pub enum LaunchDecision {
+    /// The state cookie came back and the launch verified: forward it.
+    Forward(VerifiedLaunch),
+    /// No state cookie, but the login used platform storage: the launch
+    /// verified and is held; answer this page, which reads the proof back
+    /// from the platform's storage and posts it to
+    /// [`crate::platform_storage::PROOF_PATH`].
+    ConfirmInBrowser(Page),
+    /// No state cookie and no platform storage: refused
+    /// ([`Error::StateCookieMissing`]); the person may open the tool in a
+    /// new window at this URL, when the login is still known.
+    RefuseWithoutCookie { new_window: Option<Url> },
+}
+
+/// Verifies a launch with the state cookie ([`verify_launch`]) or, without
+/// it, through platform storage: the id_token is verified as completely, the
+/// login taken, and the launch held until the browser proves that the login
+/// was its own (see [`crate::platform_storage`]).
+pub async fn accept_launch<K: KeyValue, H: HttpClient, C: Crypto>(
+    request: &LaunchRequest,
+    state_cookie: bool,
+    ports: &Ports<'_, K, H, C>,
+    tool_base: &Url,
+) -> Result<LaunchDecision> {
+    // Steps 1 and 3 of `verify_launch`; step 2, the cookie, decides below.
+    let jws = jws::parse(&request.id_token)?;
+    let login = match find_login(ports.logins, &request.state).await {
+        Ok(login) => login,
+        // Refused as a missing cookie, as it always was without one.
+        Err(Error::StateUnknown) if !state_cookie => {
+            return Ok(LaunchDecision::RefuseWithoutCookie { new_window: None })
+        }
+        Err(e) => return Err(e),
+    };
+    let storage = login.platform_storage();
+    if !state_cookie && storage.is_none() {
+        // The login was only read: the new window starts a login of its own.
+        let new_window = login.new_window_url(tool_base);
+        return Ok(LaunchDecision::RefuseWithoutCookie { new_window });
+    }
+    let launch = verify_for_login(jws, &request.state, &login, ports, tool_base).await?;
+    let Some((target, proof_sha256)) = storage.filter(|_| !state_cookie) else {
+        return Ok(LaunchDecision::Forward(launch));
+    };
+    let held = hold_launch(ports, &launch, proof_sha256).await?;
+    let page = proof_page(ProofPage {
+        held: &held,
+        target,
+        state: &request.state,
+        registration: &launch.registration,
+        new_window: login.new_window_url(tool_base).as_ref(),
+        rng: ports.rng,
+    })?;
+    Ok(LaunchDecision::ConfirmInBrowser(page))
 }
 
 /// Steps 6-11: the claims, against the registration and the login.
