@@ -31,7 +31,6 @@ use crate::launch::LaunchPlatform;
 use crate::login::{is_random_token, random_token};
 use crate::ports::{KeyValue, Ports, Rng};
 
-pub const COOKIE: &str = "lti_session";
 /// The query parameter that carries a session token.
 pub const TOKEN_PARAM: &str = "lti_session";
 /// The request header that carries a session token.
