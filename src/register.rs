@@ -3,14 +3,14 @@
 //! protocol is in `lti_core::dynamic_registration`; this route checks the
 //! secret, runs the flow and answers its page.
 
-use lti_core::b64;
 use lti_core::dynamic_registration::{
     register, registered_page, Registered, RegistrationRequest, Step, StepError,
 };
+use lti_core::html::Page;
 use url::Url;
 use worker::{console_log, Method, Response};
 
-use crate::response::{page_headers, Failure};
+use crate::response::{page_headers, script_page, Failure};
 use crate::routes::{Incoming, Runtime};
 
 /// The route; the secret is the rest of the path.
@@ -69,15 +69,10 @@ fn registered_response(runtime: &Runtime, registered: &Registered) -> worker::Re
         platform.messages_supported,
         registered.scopes,
     );
-    let mut nonce = [0u8; 16];
-    runtime.ports().rng.fill(&mut nonce);
-    let nonce = b64::encode(nonce);
-    let headers = page_headers()?;
-    headers.set(
-        "content-security-policy",
-        &format!("default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'"),
-    )?;
-    Ok(Response::from_html(registered_page(registered, &nonce))?.with_headers(headers))
+    let page = Page::with_script(runtime.ports().rng, |nonce| {
+        registered_page(registered, nonce)
+    });
+    script_page(&page, page_headers()?)
 }
 
 /// A page naming the failed step: `400`, `404`, `409`, `502`... as

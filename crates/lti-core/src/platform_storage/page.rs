@@ -22,22 +22,7 @@ use crate::login::{random_token, LoginRedirect};
 use crate::ports::Rng;
 use crate::registration::PlatformRegistration;
 
-/// A page with one inline script, and the CSP nonce that allows it.
-#[derive(Debug, Clone)]
-pub struct Page {
-    nonce: String,
-    pub html: String,
-}
-
-impl Page {
-    /// The page's `Content-Security-Policy`: its own script, nothing fetched.
-    pub fn content_security_policy(&self) -> String {
-        format!(
-            "default-src 'none'; script-src 'nonce-{}'; style-src 'unsafe-inline'",
-            self.nonce
-        )
-    }
-}
+pub use crate::html::Page;
 
 /// The messaging both pages share: `W` is the storage frame (or undefined),
 /// `ask(message, ms, done)` posts and calls `done(answer)` once, with
@@ -155,20 +140,20 @@ struct Script<'a> {
 }
 
 fn page(title: &str, body: &str, script: Script<'_>, rng: &dyn Rng) -> Page {
-    let nonce = random_token(rng);
     // Message ids: unique per page, and unlike another tool's on the LMS page.
     let ids = &random_token(rng)[..12];
-    let html = format!(
-        "{HEAD}<title>{title}</title></head><body>{body}\n<script nonce=\"{nonce}\" \
+    Page::with_script(rng, |nonce| {
+        format!(
+            "{HEAD}<title>{title}</title></head><body>{body}\n<script nonce=\"{nonce}\" \
          data-target=\"{}\" data-origin=\"{}\" data-key=\"{}\" data-ids=\"lti-edge-{ids}-\" \
          data-storage=\"{STORAGE_TIMEOUT_MS}\"{}>(function(){{{ASK}{}}})()</script></body></html>",
-        escape(script.target),
-        escape(script.origin),
-        escape(&storage_key(script.state)),
-        script.data,
-        script.js,
-    );
-    Page { nonce, html }
+            escape(script.target),
+            escape(script.origin),
+            escape(&storage_key(script.state)),
+            script.data,
+            script.js,
+        )
+    })
 }
 
 #[cfg(test)]
