@@ -25,27 +25,42 @@ cargo_tool() {
 cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION"
 cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
 
-# Debian's Chromium, for the browser end-to-end tests (tests/e2e/tests/browser.rs):
-# a test tool's own browser download cannot work offline, the distribution's can.
-if [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's chromium (browser end-to-end tests)"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
-fi
-
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.lti-edge-lock; then
-  say "installing npm packages (wrangler, wasm-opt, jose, puppeteer-core)"
+  say "installing npm packages (wrangler, wasm-opt, jose, express, puppeteer-core)"
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.lti-edge-lock
 fi
 
-# The Python origin example's dependencies, for the test that runs it.
-if [ ! -x .venv/bin/python ] || ! cmp -s examples/verify-assertion/requirements.txt .venv/.requirements; then
-  say "installing the Python example's packages into .venv"
+# The Python examples' packages (verification, FastAPI and Flask middleware), for
+# the tests that run them.
+requirements="examples/verify-assertion/requirements.txt examples/middleware/python/requirements.txt"
+# shellcheck disable=SC2086 # two paths, split on purpose
+if [ ! -x .venv/bin/python ] || ! cat $requirements | cmp -s - .venv/.requirements; then
+  say "installing the Python examples' packages into .venv"
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r examples/verify-assertion/requirements.txt
-  cp examples/verify-assertion/requirements.txt .venv/.requirements
+  # shellcheck disable=SC2086
+  .venv/bin/pip install --quiet --disable-pip-version-check $(printf -- '-r %s ' $requirements)
+  # shellcheck disable=SC2086
+  cat $requirements > .venv/.requirements
+fi
+
+# From Debian: Chromium for the browser tests (tests/e2e/tests/browser.rs; a test
+# tool's own browser download cannot work offline), and the Go and Ruby middleware
+# examples' runtimes and libraries (the Go module proxy is not reachable: Go builds
+# offline against Debian's packages, see examples/middleware/go/build-debian.sh).
+debian_packages=(chromium golang-go golang-github-golang-jwt-jwt-dev golang-gopkg-square-go-jose.v2-dev
+  ruby ruby-jwt ruby-rack ruby-webrick)
+missing=()
+for package in "${debian_packages[@]}"; do
+  if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
+    missing+=("$package")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]} from Debian"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

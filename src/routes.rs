@@ -370,10 +370,8 @@ async fn session_assertion(
     check_session_grant(ports, &session).await?;
     let sub = session.sub();
     let launch = AssertedLaunch {
-        lti: &session.lti,
-        sub: sub.as_deref(),
-        platform: &session.platform,
         session_token: credential.token(),
+        ..session.asserted(sub.as_deref())
     };
     Ok(Some(runtime.assertion(ports, launch).await?))
 }

@@ -91,8 +91,7 @@ async fn forward_launch(
 ) -> Outcome {
     record_deployment(ports, &launch).await?;
     let ttl = runtime.config().session_ttl;
-    let (lti, platform) = (&launch.claims, &launch.platform);
-    let session = start_session(ports.store, ports.rng, lti, platform, ports.now, ttl).await?;
+    let session = start_session(ports.store, ports.rng, launch.asserted(), ports.now, ttl).await?;
     let token = matches!(by, SessionBy::Token).then_some(session.as_str());
     let asserted = AssertedLaunch {
         session_token: token,

@@ -1,5 +1,6 @@
-//! A demo origin app: shows what lti-edge forwards, and verifies the assertion the way a
-//! real origin would (against the worker's published JWKS).
+//! A demo origin app: shows what lti-edge forwards (the assertion's normalized view
+//! first, the raw header and claims below), and verifies the assertion the way a real
+//! origin would (against the worker's published JWKS).
 //!
 //! It also shows LTI Advantage through the worker's service routes, server to server
 //! with the assertion of the current request as the bearer: a content picker for deep
@@ -11,7 +12,7 @@
 use std::io;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use url::{Position, Url};
 
 use crate::claims::now;
@@ -241,31 +242,72 @@ fn verify(tool_base: &str, token: &str) -> Result<(Value, Value), String> {
     }
 }
 
+/// The members of the assertion's normalized view, in the order the page shows them.
+const VIEW_MEMBERS: [&str; 8] = [
+    "user",
+    "context",
+    "resource_link",
+    "platform",
+    "message_type",
+    "custom",
+    "launch_presentation",
+    "services",
+];
+
+/// The launch page: the normalized view first (what an origin reads), the raw
+/// header and claims below.
 fn verified(header: &Value, claims: &Value) -> String {
-    let lti = &claims["lti"];
-    let roles: Vec<&str> = lti[format!("{LTI}roles")]
-        .as_array()
+    let (view, raw): (Map<String, Value>, Map<String, Value>) = claims
+        .as_object()
         .into_iter()
         .flatten()
-        .filter_map(Value::as_str)
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .partition(|(name, _)| VIEW_MEMBERS.contains(&name.as_str()));
+    let ordered: Map<String, Value> = VIEW_MEMBERS
+        .iter()
+        .filter_map(|name| Some((name.to_string(), view.get(*name)?.clone())))
+        .collect();
+    format!(
+        "<p class=\"ok\"><strong>Verified by lti-edge</strong></p>\n{}\n{}\n\
+         <h2>Normalized view</h2>\n<pre>{}</pre>\n<h2>Raw claims</h2>\n\
+         <h3>Header</h3>\n<pre>{}</pre>\n<h3>Claims</h3>\n<pre>{}</pre>",
+        facts_table(claims),
+        advantage_section(&claims["lti"]),
+        pretty(&Value::Object(ordered)),
+        pretty(header),
+        pretty(&Value::Object(raw))
+    )
+}
+
+/// The view's main facts, as a person reads them.
+fn facts_table(claims: &Value) -> String {
+    let list = |value: &Value| -> String {
+        let items = value.as_array().into_iter().flatten();
+        items
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let services = claims["services"].as_object().into_iter().flatten();
+    let services: Vec<&str> = services
+        .filter(|(_, on)| on.as_bool() == Some(true))
+        .map(|(name, _)| name.as_str())
         .collect();
     let facts = [
-        ("User", text(&lti["name"])),
-        ("Context", text(&lti[format!("{LTI}context")]["title"])),
-        ("Roles", roles.join(", ")),
-        ("Message type", text(&lti[format!("{LTI}message_type")])),
+        ("User", text(&claims["user"]["name"])),
+        ("Email", text(&claims["user"]["email"])),
+        ("Roles", list(&claims["user"]["roles"])),
+        ("Context", text(&claims["context"]["title"])),
+        ("Resource link", text(&claims["resource_link"]["title"])),
+        ("Platform", text(&claims["platform"]["name"])),
+        ("Message type", text(&claims["message_type"])),
+        ("Services", services.join(", ")),
     ];
     let rows: String = facts
         .iter()
         .map(|(k, v)| format!("<tr><th>{k}</th><td>{}</td></tr>\n", escape(v)))
         .collect();
-    format!(
-        "<p class=\"ok\"><strong>Verified by lti-edge</strong></p>\n<table>{rows}</table>\n\
-         {}\n<h2>Header</h2>\n<pre>{}</pre>\n<h2>Claims</h2>\n<pre>{}</pre>",
-        advantage_section(lti),
-        pretty(header),
-        pretty(claims)
-    )
+    format!("<table>{rows}</table>")
 }
 
 fn text(value: &Value) -> String {

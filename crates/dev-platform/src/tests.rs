@@ -329,12 +329,22 @@ fn demo_origin_verifies_assertions() {
         send(request, None).into_string().unwrap()
     };
     assert!(page(None).contains("No assertion"));
-    let claims =
-        json!({"sub": "user-123", "exp": crate::claims::now() + 60, "lti": {"name": "Ada <L>"}});
+    let claims = json!({"sub": "user-123", "exp": crate::claims::now() + 60,
+        "lti": {"name": "Ada <L>", "iss": "raw-issuer"},
+        "user": {"id": "user-123", "name": "Ada <L>", "roles": ["Learner", "Mentor"]},
+        "services": {"grades": true, "roster": false}});
     let good = platform.sign_id_token("a", &claims);
     let html = page(Some(&good));
     assert!(html.contains("Verified by lti-edge") && html.contains("Ada &lt;L&gt;"));
+    assert!(html.contains("<tr><th>Roles</th><td>Learner, Mentor</td></tr>"));
+    assert!(html.contains("<tr><th>Services</th><td>grades</td></tr>"));
     assert!(html.contains("GET /course/welcome?x=1"));
+    let (view, raw) = (html.find("Normalized view"), html.find("Raw claims"));
+    assert!(
+        view.unwrap() < raw.unwrap(),
+        "the view first, raw claims below"
+    );
+    assert!(html.find("raw-issuer").unwrap() > raw.unwrap());
     let header =
         json!({"alg": "RS256", "kid": platform.key_id(SigningKeyChoice::Active("a".into()))});
     let forged = platform.sign_raw(&header, &claims, SigningKeyChoice::Attacker);

@@ -1,7 +1,10 @@
 //! The signed header for the origin, `Lti-Jwt-Assertion`: a short-lived JWT
 //! (ES256 with a P-256 key configured, else RS256) carrying every claim of the
-//! verified id_token under `lti`, and under `platform` the registration and
-//! deployment the launch acts for.
+//! verified id_token under `lti`, and beside it the launch's normalized
+//! [`view`](crate::view) (`user`, `context`, `resource_link`, `platform`,
+//! `message_type`, `custom`, `launch_presentation`, `services`), whose
+//! `platform` names the registration and deployment the launch acts for.
+//! Service tokens carry no view: only `lti`'s narrow subset and `platform`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -14,6 +17,7 @@ use crate::launch::LaunchPlatform;
 use crate::login::random_token;
 use crate::ports::{Crypto, Rng};
 use crate::services::Grant;
+use crate::view::LaunchViewJson;
 
 /// The header name (HTTP header names are case-insensitive).
 pub const HEADER: &str = "Lti-Jwt-Assertion";
@@ -51,8 +55,8 @@ impl AssertionClaims {
     }
 }
 
-/// What an assertion says of a launch: its claims as received, its user and
-/// the registration and deployment it acts for.
+/// What an assertion says of a launch: its claims as received, its user, the
+/// registration and deployment it acts for, and its normalized view.
 #[derive(Debug, Clone, Copy)]
 pub struct AssertedLaunch<'a> {
     /// Every claim of the verified id_token: its JSON text, carried verbatim.
@@ -64,6 +68,9 @@ pub struct AssertedLaunch<'a> {
     /// cookie: the origin puts it on its links and fetches
     /// ([`crate::session::TOKEN_PARAM`], [`crate::session::TOKEN_HEADER`]).
     pub session_token: Option<&'a str>,
+    /// The view computed when the launch was verified; its `platform` member
+    /// is the assertion's `platform` claim.
+    pub view: &'a LaunchViewJson,
 }
 
 /// Who issues assertions and for whom.
@@ -83,8 +90,8 @@ impl AssertionConfig {
     }
 }
 
-/// [`AssertionClaims`] as they are signed: borrowed, so the launch claims are
-/// written out as they are, never copied first.
+/// [`AssertionClaims`] as they are signed: borrowed, so the launch claims and
+/// the view are written out as they are, never copied first.
 #[derive(Serialize)]
 struct Issued<'a, L: ?Sized> {
     iss: &'a str,
@@ -95,14 +102,16 @@ struct Issued<'a, L: ?Sized> {
     #[serde(skip_serializing_if = "Option::is_none")]
     sub: Option<&'a str>,
     lti: &'a L,
-    platform: &'a LaunchPlatform,
+    /// Service tokens only: an assertion's `platform` is the view's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<&'a LaunchPlatform>,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_use: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session_token: Option<&'a str>,
 }
 
-/// Signs a fresh assertion for `launch`, whose claims it carries verbatim.
+/// Signs a fresh assertion for `launch`, whose claims and view it carries verbatim.
 pub async fn issue_assertion(
     crypto: &impl Crypto,
     key: &SigningKey,
@@ -119,11 +128,21 @@ pub async fn issue_assertion(
         jti: random_token(rng),
         sub: launch.sub,
         lti: launch.lti,
-        platform: launch.platform,
+        platform: None,
         token_use: None,
         session_token: launch.session_token,
     };
-    jws::sign(crypto, key, &claims).await
+    // The view's members join the claims as written at launch, by joining two
+    // JSON objects serde_json wrote, neither empty, their member names disjoint
+    // (`platform` is the view's here). Cheaper, in wasm bytes and per request,
+    // than parsing the view to serialize it again.
+    let claims = serde_json::to_string(&claims).expect("claims serialize");
+    let payload = format!(
+        "{},{}",
+        claims.strip_suffix('}').expect("an object"),
+        &launch.view.get()[1..]
+    );
+    jws::sign_payload(crypto, key, payload.into_bytes()).await
 }
 
 /// Signs a service token for the launch behind `grant`: a longer-lived
@@ -147,7 +166,7 @@ pub async fn issue_service_token(
         jti: random_token(rng),
         sub: lti.get("sub").and_then(Value::as_str),
         lti: &lti,
-        platform: grant.platform,
+        platform: Some(grant.platform),
         token_use: Some(SERVICE_TOKEN_USE),
         // A service token is no browser session.
         session_token: None,

@@ -1,6 +1,8 @@
 //! Compact JWS signing (RFC 7515 §7.1) over the `Crypto` port: RS256 or
 //! ES256, as the key is RSA or P-256.
 
+use std::future::Future;
+
 use serde::{Deserialize, Serialize};
 
 use crate::b64;
@@ -9,15 +11,24 @@ use crate::keys::SigningKey;
 use crate::ports::Crypto;
 
 /// Signs `claims` with `key`; the header names the key by `kid`.
-pub async fn sign(
+pub fn sign<'a>(
+    crypto: &'a impl Crypto,
+    key: &'a SigningKey,
+    claims: &impl Serialize,
+) -> impl Future<Output = Result<String>> + 'a {
+    let claims = serde_json::to_vec(claims).expect("claims serialize");
+    sign_payload(crypto, key, claims)
+}
+
+/// Signs `claims`, already serialized as a JSON object, with `key`.
+pub async fn sign_payload(
     crypto: &impl Crypto,
     key: &SigningKey,
-    claims: &impl Serialize,
+    claims: Vec<u8>,
 ) -> Result<String> {
     let alg = key.algorithm();
     let header = serde_json::json!({ "alg": alg.name(), "typ": "JWT", "kid": key.kid });
     let header = serde_json::to_vec(&header).expect("header serializes");
-    let claims = serde_json::to_vec(claims).expect("claims serialize");
     let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
     let signature = crypto
         .sign(alg, &key.private, signing_input.as_bytes())

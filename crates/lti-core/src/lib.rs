@@ -1,8 +1,9 @@
 //! # lti-core
 //!
 //! The tool side of LTI 1.3 and LTI Advantage, in pure Rust: OIDC login
-//! initiation, launch validation, the signed assertion handed to the origin,
-//! and the services an origin calls through the worker (platform access
+//! initiation, launch validation, the signed assertion handed to the origin
+//! (the launch's claims as received, and a normalized [`view`] of them), and
+//! the services an origin calls through the worker (platform access
 //! tokens, AGS, NRPS, deep linking responses).
 //!
 //! ## Design
@@ -55,5 +56,6 @@ pub mod registration;
 pub mod rust_crypto;
 pub mod services;
 pub mod session;
+pub mod view;
 
 pub use error::{Error, ErrorKind, Result};

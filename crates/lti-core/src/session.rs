@@ -26,10 +26,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::assertion::AssertedLaunch;
 use crate::error::{Error, Result};
 use crate::launch::LaunchPlatform;
 use crate::login::{is_random_token, random_token};
 use crate::ports::{KeyValue, Ports, Rng};
+use crate::view::LaunchViewJson;
 
 /// The query parameter that carries a session token.
 pub const TOKEN_PARAM: &str = "lti_session";
@@ -38,18 +40,31 @@ pub const TOKEN_HEADER: &str = "Lti-Session";
 /// Default lifetime of a session, in seconds.
 pub const DEFAULT_TTL: u64 = 8 * 3600;
 
-/// A session as stored. One stored before `platform` was kept does not
-/// parse, and counts as no session: the user launches again.
+/// A session as stored. One stored before `platform` or `view` was kept
+/// does not parse, and counts as no session: the user launches again.
 #[derive(Debug, Deserialize)]
 pub struct Session {
     /// The verified id_token claims of the launch, as received.
     pub lti: Box<RawValue>,
     /// The registration and deployment the launch acts for.
     pub platform: LaunchPlatform,
+    /// The launch's normalized view, as computed at launch: never recomputed.
+    pub view: LaunchViewJson,
     pub expires_at: u64,
 }
 
 impl Session {
+    /// What a fresh assertion for this session says; `sub` is [`Self::sub`].
+    pub fn asserted<'a>(&'a self, sub: Option<&'a str>) -> AssertedLaunch<'a> {
+        AssertedLaunch {
+            lti: &self.lti,
+            sub,
+            platform: &self.platform,
+            view: &self.view,
+            session_token: None,
+        }
+    }
+
     /// The LTI user id: the `sub` claim, absent for anonymous launches.
     pub fn sub(&self) -> Option<String> {
         #[derive(Deserialize)]
@@ -65,21 +80,21 @@ impl Session {
 struct NewSession<'a> {
     lti: &'a RawValue,
     platform: &'a LaunchPlatform,
+    view: &'a LaunchViewJson,
     expires_at: u64,
 }
 
-/// Stores a session for the launch with claims `lti`, acting for `platform`,
-/// and returns its id, for the cookie.
+/// Stores a session for `launch` (its claims, the registration and deployment
+/// it acts for, its view) and returns its id, for the cookie.
 pub async fn start_session(
     store: &impl KeyValue,
     rng: &dyn Rng,
-    lti: &RawValue,
-    platform: &LaunchPlatform,
+    launch: AssertedLaunch<'_>,
     now: u64,
     ttl: u64,
 ) -> Result<String> {
     let id = random_token(rng);
-    let value = session_value(lti, platform, now + ttl);
+    let value = session_value(&launch, now + ttl);
     // KV refuses expirations under 60 s.
     store.put(&key(&id), &value, Some(ttl.max(60))).await?;
     Ok(id)
@@ -98,10 +113,11 @@ pub async fn load_session(store: &impl KeyValue, id: &str, now: u64) -> Result<O
 
 /// A session's stored JSON. Also what a launch held for its platform-storage
 /// proof keeps: the session it will become.
-pub(crate) fn session_value(lti: &RawValue, platform: &LaunchPlatform, expires_at: u64) -> String {
+pub(crate) fn session_value(launch: &AssertedLaunch, expires_at: u64) -> String {
     let session = NewSession {
-        lti,
-        platform,
+        lti: launch.lti,
+        platform: launch.platform,
+        view: launch.view,
         expires_at,
     };
     serde_json::to_string(&session).expect("session serializes")

@@ -488,10 +488,12 @@ fn assertion_round_trip() {
     let lti = launch_claims("n").as_object().unwrap().clone();
     let text = RawValue::from_string(Value::Object(lti.clone()).to_string()).unwrap();
     let platform = launch_platform();
+    let view = view_of(&text, &platform);
     let launch = AssertedLaunch {
         lti: &text,
         sub: Some("user-1"),
         platform: &platform,
+        view: &view,
         session_token: None,
     };
     let token = block_on(issue_assertion(
@@ -523,4 +525,150 @@ fn assertion_round_trip() {
     };
     let wrong = block_on(verify_assertion(&RustCrypto, &keys, &other, &token, NOW));
     assert!(matches!(wrong, Err(Error::InvalidAssertion("audience"))));
+}
+
+/// The payload of a compact JWS, as JSON.
+fn payload(token: &str) -> Value {
+    let body = lti_core::b64::decode(token.split('.').nth(1).unwrap()).unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn the_view_is_computed_at_launch_and_kept_with_the_session() {
+    use lti_core::session::{load_session, start_session};
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let mut claims = launch_claims(&nonce);
+    claims["name"] = json!("Ada Lovelace");
+    claims["https://purl.imsglobal.org/spec/lti/claim/roles"] =
+        json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]);
+    claims["https://purl.imsglobal.org/spec/lti/claim/tool_platform"] = json!({"guid": "g-1"});
+    let launch = launch(&world, &state, id_token(&claims)).unwrap();
+    let (key, config) = (
+        signing_key(TOOL_PEM),
+        AssertionConfig {
+            issuer: TOOL.into(),
+            audience: "https://origin".into(),
+        },
+    );
+    let issue = |asserted| {
+        block_on(issue_assertion(
+            &RustCrypto,
+            &key,
+            &config,
+            asserted,
+            &world.rng,
+            NOW,
+        ))
+        .unwrap()
+    };
+    let at_launch = payload(&issue(launch.asserted()));
+    assert_eq!(at_launch["user"]["name"], "Ada Lovelace");
+    assert_eq!(at_launch["user"]["roles"], json!(["Learner"]));
+    assert_eq!(
+        at_launch["platform"],
+        json!({"issuer": ISSUER, "client_id": CLIENT_ID, "deployment_id": DEPLOYMENT, "guid": "g-1"})
+    );
+    assert_eq!(at_launch["resource_link"], json!({"id": "rl-1"}));
+    assert_eq!(at_launch["message_type"], "LtiResourceLinkRequest");
+    assert_eq!(at_launch["lti"], claims, "lti as received, beside the view");
+
+    let ports = world.ports();
+    let id = block_on(start_session(
+        ports.store,
+        ports.rng,
+        launch.asserted(),
+        NOW,
+        3600,
+    ))
+    .unwrap();
+    let session = block_on(load_session(ports.store, &id, NOW))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        session.view.get(),
+        launch.view.get(),
+        "stored, not recomputed"
+    );
+    let sub = session.sub();
+    let later = payload(&issue(session.asserted(sub.as_deref())));
+    for member in [
+        "user",
+        "platform",
+        "resource_link",
+        "services",
+        "lti",
+        "sub",
+    ] {
+        assert_eq!(later[member], at_launch[member], "{member}");
+    }
+    let keys = [key.clone()];
+    let verified = block_on(verify_assertion(
+        &RustCrypto,
+        &keys,
+        &config,
+        &issue(launch.asserted()),
+        NOW,
+    ))
+    .unwrap();
+    assert_eq!(verified.platform, launch_platform(), "read back as before");
+}
+
+#[test]
+fn service_tokens_carry_no_view() {
+    use lti_core::assertion::issue_service_token;
+    use lti_core::services::Grant;
+    let world = World::new();
+    let (state, nonce) = login(&world);
+    let mut claims = launch_claims(&nonce);
+    claims["name"] = json!("Ada Lovelace");
+    claims["email"] = json!("ada@example.edu");
+    let launch = launch(&world, &state, id_token(&claims)).unwrap();
+    let config = AssertionConfig {
+        issuer: TOOL.into(),
+        audience: "https://origin".into(),
+    };
+    let lti = claims.as_object().unwrap().clone();
+    let grant = Grant {
+        lti: &lti,
+        platform: &launch.platform,
+    };
+    let (token, _) = block_on(issue_service_token(
+        &RustCrypto,
+        &signing_key(TOOL_PEM),
+        &config,
+        grant,
+        &world.rng,
+        NOW,
+        60,
+    ))
+    .unwrap();
+    let service = payload(&token);
+    let members: Vec<&String> = service.as_object().unwrap().keys().collect();
+    assert_eq!(
+        members,
+        [
+            "aud",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "lti",
+            "platform",
+            "sub",
+            "token_use"
+        ]
+    );
+    assert_eq!(
+        service["platform"],
+        json!({"issuer": ISSUER, "client_id": CLIENT_ID, "deployment_id": DEPLOYMENT})
+    );
+    assert!(
+        !token_text(&token).contains("Ada"),
+        "no names in service tokens"
+    );
+}
+
+fn token_text(token: &str) -> String {
+    String::from_utf8(lti_core::b64::decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap()
 }

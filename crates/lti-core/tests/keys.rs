@@ -94,10 +94,12 @@ fn several_configured_keys_rotate_without_a_gap() {
     assert_eq!(keys.len(), 2);
     assert_eq!(public_jwks(&keys)["keys"].as_array().unwrap().len(), 2);
     let platform = launch_platform();
+    let view = view_of(&lti, &platform);
     let launch = AssertedLaunch {
         lti: &lti,
         sub: None,
         platform: &platform,
+        view: &view,
         session_token: None,
     };
     let old = block_on(issue_assertion(
@@ -164,10 +166,12 @@ fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
     };
     let lti = serde_json::value::RawValue::from_string(r#"{"sub":"u"}"#.into()).unwrap();
     let platform = launch_platform();
+    let view = view_of(&lti, &platform);
     let launch = AssertedLaunch {
         lti: &lti,
         sub: Some("u"),
         platform: &platform,
+        view: &view,
         session_token: None,
     };
     let token = block_on(issue_assertion(

@@ -270,6 +270,15 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
     .unwrap();
     assert_eq!(claims.platform, launch_platform());
     assert_eq!(claims.lti["aud"], COMPANY, "lti as received");
+    // No message claims: the view says what the worker made of the launch.
+    let view: serde_json::Value = serde_json::from_str(launch.view.get()).unwrap();
+    assert_eq!(view["message_type"], "LtiResourceLinkRequest");
+    assert_eq!(view["platform"]["deployment_id"], DEPLOYMENT);
+    assert!(view["user"].get("roles").is_none(), "no roles claim");
+    assert_eq!(
+        view["services"],
+        serde_json::json!({"grades": true, "line_items": false, "roster": false, "deep_linking": false})
+    );
     let platforms = world.ports().cached_platforms();
     let registration = block_on(claims.grant().registration(&platforms)).unwrap();
     assert!(registration.minimal_claims);
@@ -298,8 +307,7 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
     let id = block_on(start_session(
         ports.store,
         ports.rng,
-        &launch.claims,
-        &launch.platform,
+        launch.asserted(),
         NOW,
         3600,
     ))
@@ -335,6 +343,17 @@ fn tokens_and_sessions_without_the_platform_claim_are_not_honoured() {
     entries.borrow_mut().insert(format!("session:{id}"), stored);
     let session = block_on(load_session(&world.store, &id, NOW)).unwrap();
     assert!(session.is_none(), "an old session counts as none");
+    // Nor one stored before the view was kept: the view is never recomputed.
+    let platform = json!({"issuer": ISSUER, "client_id": CLIENT_ID, "deployment_id": DEPLOYMENT});
+    let stored = json!({"lti": launch_claims("n"), "platform": platform, "expires_at": NOW + 60});
+    entries
+        .borrow_mut()
+        .insert(format!("session:{id}"), stored.to_string());
+    let session = block_on(load_session(&world.store, &id, NOW)).unwrap();
+    assert!(
+        session.is_none(),
+        "a session without the view counts as none"
+    );
 }
 
 // ---- deployment_ids ["*"] ----

@@ -3,6 +3,7 @@
 
 mod support;
 
+use lti_core::assertion::AssertedLaunch;
 use lti_core::ports::{KeyValue, ABSENT_TTL};
 use lti_core::registration::find_registration;
 use lti_core::session::{check_session_grant, load_session, start_session, Session};
@@ -67,15 +68,14 @@ fn session(world: &World, claims: serde_json::Value) -> Session {
     let lti = RawValue::from_string(claims.to_string()).unwrap();
     let ports = world.ports();
     let platform = launch_platform();
-    let id = block_on(start_session(
-        ports.store,
-        ports.rng,
-        &lti,
-        &platform,
-        NOW,
-        8 * 3600,
-    ))
-    .unwrap();
+    let view = view_of(&lti, &platform);
+    let launch = AssertedLaunch {
+        lti: &lti,
+        sub: None,
+        platform: &platform,
+        view: &view,
+    };
+    let id = block_on(start_session(ports.store, ports.rng, launch, NOW, 8 * 3600)).unwrap();
     block_on(load_session(ports.store, &id, NOW))
         .unwrap()
         .unwrap()

@@ -6,6 +6,7 @@ mod edges;
 mod faults;
 mod launch;
 mod login;
+mod middleware;
 mod origins;
 mod passthrough;
 mod platforms;
@@ -31,6 +32,7 @@ fn main() {
         platforms::TESTS,
         registration::TESTS,
         origins::TESTS,
+        middleware::TESTS,
         faults::TESTS,
         replay::TESTS,
         edges::TESTS,

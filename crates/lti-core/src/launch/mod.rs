@@ -21,6 +21,7 @@ use crate::platform_storage::held::hold_launch;
 use crate::platform_storage::page::{proof_page, Page, ProofPage};
 use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
 use crate::registration::{load_registration, PlatformRegistration};
+use crate::view::{LaunchView, LaunchViewJson};
 use crate::{jwks, jws};
 
 /// An id_token longer than this is refused before any parsing.
@@ -78,6 +79,8 @@ pub struct VerifiedLaunch {
     pub platform: LaunchPlatform,
     /// Where the user goes on this tool (always on the tool's own origin).
     pub target_link_uri: Url,
+    /// The normalized view of the claims, computed once, here.
+    pub view: LaunchViewJson,
 }
 
 impl VerifiedLaunch {
@@ -87,6 +90,7 @@ impl VerifiedLaunch {
             lti: &self.claims,
             sub: self.sub.as_deref(),
             platform: &self.platform,
+            view: &self.view,
             session_token: None,
         }
     }
@@ -226,7 +230,8 @@ fn check_claims(
 ) -> Result<VerifiedLaunch> {
     let not_json = || Error::MalformedToken("claims are not a JSON object".into());
     let text = String::from_utf8(payload).map_err(|_| not_json())?;
-    let claims: &Map<String, Value> = &serde_json::from_str(&text).map_err(|_| not_json())?;
+    let parsed: Value = serde_json::from_str(&text).map_err(|_| not_json())?;
+    let claims: &Map<String, Value> = parsed.as_object().ok_or_else(not_json)?;
     claims::check_issuer(claims, &registration)?;
     claims::check_audience(claims, &registration)?;
     claims::check_times(claims, now)?;
@@ -242,8 +247,11 @@ fn check_claims(
     let target_link_uri =
         claims::string(claims, claims::TARGET_LINK_URI).unwrap_or(&login.target_link_uri);
     let target_link_uri = check_same_origin(target_link_uri, tool_base, "target_link_uri")?;
+    let platform = LaunchPlatform::of(&registration, deployment_id);
+    let view = LaunchView::of(&parsed, &platform, message_type).to_json();
     Ok(VerifiedLaunch {
-        platform: LaunchPlatform::of(&registration, deployment_id),
+        platform,
+        view,
         registration,
         sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
         // Passed on verbatim: no re-serialization changes a claim on its way to the origin.

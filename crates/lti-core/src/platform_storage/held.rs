@@ -36,7 +36,7 @@ pub async fn hold_launch<K: KeyValue, H, C>(
 ) -> Result<HeldLaunchId> {
     let id = HeldLaunchId(random_token(ports.rng));
     let expires_at = ports.now + HELD_LAUNCH_TTL;
-    let session = session_value(&launch.claims, &launch.platform, expires_at);
+    let session = session_value(&launch.asserted(), expires_at);
     let value = format!(
         "{proof_sha256} {} {}\n{session}",
         launch.message_type.as_str(),

@@ -183,6 +183,17 @@ pub fn launch_platform() -> LaunchPlatform {
     )
 }
 
+/// The view of a resource link launch with claims `lti`, acting for `platform`.
+#[allow(dead_code)]
+pub fn view_of(
+    lti: &serde_json::value::RawValue,
+    platform: &LaunchPlatform,
+) -> lti_core::view::LaunchViewJson {
+    let message_type = lti_core::launch::MessageType::ResourceLink;
+    let claims: Value = serde_json::from_str(lti.get()).unwrap();
+    lti_core::view::LaunchView::of(&claims, platform, message_type).to_json()
+}
+
 /// Signs arbitrary header and claims with an RSA key (RS256).
 pub fn sign(header: &Value, claims: &Value, pem: &str) -> String {
     sign_text(&header.to_string(), &claims.to_string(), pem)
