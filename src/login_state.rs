@@ -1,11 +1,15 @@
-//! `LoginState`: a Durable Object holding one login, so that a launch takes it
-//! exactly once everywhere. A Durable Object runs one event at a time, so the
-//! read and the delete of a take cannot interleave with another take.
+//! `LoginState`: a Durable Object holding one login, so that one launch
+//! claims it everywhere. A Durable Object runs one event at a time, so the
+//! read and the mark of a claim (or the read and the delete of a take)
+//! cannot interleave with another.
 
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 const VALUE: &str = "value";
+const CLAIMED: &str = "claimed";
+/// The body of a PATCH that releases a claim; any other claims.
+pub const RELEASE: &str = "release";
 
 #[durable_object]
 pub struct LoginState {
@@ -40,6 +44,19 @@ impl DurableObject for LoginState {
                 let value = storage.get::<String>(VALUE).await?;
                 storage.delete_all().await?;
                 answer(value)
+            }
+            Method::Patch if req.text().await? == RELEASE => {
+                storage.delete(CLAIMED).await?;
+                Response::empty().map(|r| r.with_status(204))
+            }
+            // A claim: the value, to one caller, until released.
+            Method::Patch => {
+                let value = storage.get::<String>(VALUE).await?;
+                let claimed = storage.get::<bool>(CLAIMED).await?.unwrap_or(false);
+                if value.is_some() && !claimed {
+                    storage.put(CLAIMED, true).await?;
+                }
+                answer(value.filter(|_| !claimed))
             }
             Method::Delete => {
                 storage.delete_all().await?;

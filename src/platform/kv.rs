@@ -1,6 +1,7 @@
 use js_sys::{Array, Object, Promise, Reflect};
 
 use super::object;
+use crate::login_state::RELEASE;
 use lti_core::ports::{get_then_delete, KeyValue, StorageError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -108,6 +109,26 @@ impl KeyValue for Store {
         }
     }
 
+    async fn claim(&self, key: &str) -> Result<Option<String>, StorageError> {
+        match self {
+            // One request to the key's object, which reads and marks in one turn.
+            Store::Objects(objects) => call_object(objects, key, Method::Patch, None).await,
+            Store::Kv(kv) => Ok(settle(kv.get(key)).await?.as_string()),
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StorageError> {
+        match self {
+            Store::Objects(objects) => {
+                let release = Some(RELEASE.to_owned());
+                call_object(objects, key, Method::Patch, release)
+                    .await
+                    .map(drop)
+            }
+            Store::Kv(_) => Ok(()),
+        }
+    }
+
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
         match self {
             Store::Kv(kv) => {
@@ -128,7 +149,8 @@ impl KeyValue for Store {
 }
 
 /// One request to the object named `key`: GET reads, PUT writes, DELETE
-/// deletes, POST takes. `None` when it holds nothing.
+/// deletes, POST takes, PATCH claims (or releases). `None` when it
+/// holds nothing (or nothing unclaimed).
 async fn call_object(
     namespace: &ObjectNamespace,
     key: &str,

@@ -3,13 +3,14 @@
 
 use lti_core::assertion::AssertedLaunch;
 use lti_core::cookies;
-use lti_core::deployments::record_deployment;
-use lti_core::launch::{accept_launch, LaunchDecision, LaunchRequest, VerifiedLaunch};
+use lti_core::launch::{
+    accept_launch, settle_launch, LaunchDecision, LaunchRequest, VerifiedLaunch,
+};
 use lti_core::platform_storage::held::{redeem_held_launch, LaunchProof};
 use lti_core::platform_storage::page::{new_window_link, Page};
 use lti_core::platform_storage::PROOF_PATH;
 use lti_core::ports::Ports;
-use lti_core::session::start_session;
+use lti_core::session::new_session_id;
 use lti_core::Error;
 use url::Url;
 use worker::{Env, Headers, Method};
@@ -89,9 +90,8 @@ async fn forward_launch(
     launch: VerifiedLaunch,
     by: SessionBy,
 ) -> Outcome {
-    record_deployment(ports, &launch).await?;
     let ttl = runtime.config().session_ttl;
-    let session = start_session(ports.store, ports.rng, launch.asserted(), ports.now, ttl).await?;
+    let session = new_session_id(ports.rng);
     let token = matches!(by, SessionBy::Token).then_some(session.as_str());
     let asserted = AssertedLaunch {
         session_token: token,
@@ -116,7 +116,14 @@ async fn forward_launch(
     if let SessionBy::Cookie { clear_state } = by {
         set_cookies.push(clear_state);
     }
-    origin.send(forward, &set_cookies).await
+    settle_launch(
+        ports,
+        &launch,
+        &session,
+        ttl,
+        origin.send(forward, &set_cookies),
+    )
+    .await?
 }
 
 /// Of the platform's form POST, only what describes the browser goes on.

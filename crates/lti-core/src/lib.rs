@@ -18,9 +18,9 @@
 //!   registration's `jwks_uri` (`jku`, `x5u`, `jwk`, `x5c` are never followed);
 //!   RSA keys under 2048 bits are refused.
 //! - `state` is bound to the browser by a cookie and to its `nonce` in the
-//!   store; the pair is taken by the first launch that passes every check (a
+//!   store; the pair serves the first launch that passes every check (a
 //!   token that fails one leaves it in place), atomically when the store can
-//!   (a Durable Object), best effort with Workers KV (see [`login::consume_login`]).
+//!   (a Durable Object), best effort with Workers KV (see [`login::claim_login`]).
 //! - Browsers that block third-party cookies: a login that carries
 //!   `lti_storage_target` also stores a random proof in the platform's
 //!   storage (LTI client side postMessages); a launch without the state

@@ -236,32 +236,36 @@ pub async fn save_login(store: &impl KeyValue, redirect: &LoginRedirect) -> Resu
         .await?)
 }
 
-/// The login for `state`, read and left in the store: a launch checks its
-/// token against it, and takes it ([`consume_login`]) only once every check
-/// passed, so a token that fails cannot burn a `state` in flight.
-pub async fn find_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
+/// The login for `state`, claimed for one launch: the launch checks its
+/// token against it, then removes it ([`finish_login`], issued together with
+/// the origin request) once every check passed, or gives it back
+/// ([`release_login`]) when one failed, so a token that fails cannot burn a
+/// `state` in flight.
+///
+/// What "once" means is the store's [`KeyValue::claim`]. A Durable Object
+/// claims atomically: of concurrent launches for one `state`, exactly one
+/// gets the login, and the others fail with [`Error::StateUnknown`]. With
+/// Workers KV a claim is a read, and the delete reaches other locations only
+/// eventually (up to 60 s): launches of the same verified token within that
+/// time may each succeed.
+pub async fn claim_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
     let value = store
-        .get(&login_key(state))
+        .claim(&login_key(state))
         .await?
         .ok_or(Error::StateUnknown)?;
     serde_json::from_str(&value).map_err(|_| Error::StateUnknown)
 }
 
-/// Takes the login for `state` out of the store after its launch verified:
-/// a login serves one launch. Fails with [`Error::StateUnknown`] when it is
-/// gone (another launch took it first).
-///
-/// What "once" means is the store's [`KeyValue::take`]. A Durable Object
-/// takes atomically: of concurrent launches for one `state`, exactly one
-/// finds the login. With Workers KV a take is a read then a delete, and a
-/// delete reaches other locations only eventually (up to 60 s): launches of
-/// the same verified token at several locations within that time may each
-/// succeed. Tokens that fail a check never take the login, whatever the store.
-pub async fn consume_login(store: &impl KeyValue, state: &str) -> Result<()> {
-    match store.take(&login_key(state)).await? {
-        Some(_) => Ok(()),
-        None => Err(Error::StateUnknown),
-    }
+/// Gives back the login a launch claimed but did not use. Best effort: a
+/// login that stays claimed only fails its own later launch, which the
+/// platform can start again.
+pub async fn release_login(store: &impl KeyValue, state: &str) {
+    let _ = store.release(&login_key(state)).await;
+}
+
+/// Removes the login of a verified launch: it serves no other.
+pub async fn finish_login(store: &impl KeyValue, state: &str) -> Result<()> {
+    Ok(store.delete(&login_key(state)).await?)
 }
 
 fn login_key(state: &str) -> String {

@@ -25,6 +25,16 @@ pub trait KeyValue {
             None => Ok(None),
         }
     }
+    /// Reads an entry for one caller at a time. A store that can (a Durable
+    /// Object) marks it claimed in the same step, so that no other claim
+    /// sees it until it is released or deleted. This default is a plain read.
+    async fn claim(&self, key: &str) -> Result<Option<String>, StorageError> {
+        self.get(key).await
+    }
+    /// Gives back a claimed entry; nothing to do for a plain read.
+    async fn release(&self, _key: &str) -> Result<(), StorageError> {
+        Ok(())
+    }
     /// Reads and removes an entry. This default (get, then delete) is not
     /// atomic: two concurrent takes may both see the value. Stores that can
     /// take atomically override it.

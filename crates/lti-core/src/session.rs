@@ -93,11 +93,29 @@ pub async fn start_session(
     now: u64,
     ttl: u64,
 ) -> Result<String> {
-    let id = random_token(rng);
+    let id = new_session_id(rng);
+    store_session(store, &id, launch, now, ttl).await?;
+    Ok(id)
+}
+
+/// A fresh session id. A launch mints it before storing the session: its
+/// assertion may carry it (a cookieless session's token), and the write runs
+/// beside the origin request ([`crate::launch::settle_launch`]).
+pub fn new_session_id(rng: &dyn Rng) -> String {
+    random_token(rng)
+}
+
+/// Stores the session `id` for `launch`.
+pub async fn store_session(
+    store: &impl KeyValue,
+    id: &str,
+    launch: AssertedLaunch<'_>,
+    now: u64,
+    ttl: u64,
+) -> Result<()> {
     let value = session_value(&launch, now + ttl);
     // KV refuses expirations under 60 s.
-    store.put(&key(&id), &value, Some(ttl.max(60))).await?;
-    Ok(id)
+    Ok(store.put(&key(id), &value, Some(ttl.max(60))).await?)
 }
 
 /// The live session with this id, if any.

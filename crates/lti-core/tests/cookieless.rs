@@ -5,9 +5,10 @@
 mod support;
 
 use lti_core::launch::{accept_launch, LaunchDecision, LaunchRequest, VerifiedLaunch};
-use lti_core::login::{find_login, initiate_login, save_login, LoginRequest, LoginState};
+use lti_core::login::{initiate_login, save_login, LoginRequest, LoginState};
 use lti_core::platform_storage::held::{redeem_held_launch, LaunchProof};
 use lti_core::platform_storage::{proof_matches, HELD_LAUNCH_TTL};
+use lti_core::ports::KeyValue;
 use lti_core::registration::find_registration;
 use lti_core::Error;
 use support::*;
@@ -63,7 +64,8 @@ fn confirm(world: &World, launch: &str, proof: &str) -> Result<VerifiedLaunch, E
 }
 
 fn stored_login(world: &World, state: &str) -> Option<LoginState> {
-    block_on(find_login(&world.store, state)).ok()
+    let value = block_on(world.store.get(&format!("login:{state}"))).unwrap()?;
+    serde_json::from_str(&value).ok()
 }
 
 fn held_count(world: &World) -> usize {

@@ -3,7 +3,7 @@
 mod support;
 
 use lti_core::assertion::{issue_assertion, verify_assertion, AssertedLaunch, AssertionConfig};
-use lti_core::launch::{verify_launch, LaunchRequest, MessageType};
+use lti_core::launch::{settle_launch, verify_launch, LaunchRequest, MessageType, VerifiedLaunch};
 use lti_core::login::{initiate_login, LoginRequest};
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
@@ -434,7 +434,7 @@ fn a_launch_that_fails_a_check_does_not_burn_the_state() {
 }
 
 #[test]
-fn a_launch_that_loses_the_take_to_a_concurrent_one_fails() {
+fn a_launch_that_loses_the_claim_to_a_concurrent_one_fails() {
     let world = World::new();
     let (state, nonce) = login(&world);
     world.store.concurrent_takes.set(true);
@@ -462,10 +462,56 @@ fn a_warm_isolate_reads_only_the_login_state_per_launch() {
     let (p, s) = (world.platforms.reads.get(), world.store.reads.get());
     launch(&world, &state, id_token(&launch_claims(&nonce))).unwrap();
     assert_eq!(world.platforms.reads.get() - p, 0);
-    // Two reads of the login state: one to check the token against, and the
-    // take once it verified (on KV a read then a delete; on a Durable Object
-    // the take is one call). The price of a state a forged token cannot burn.
-    assert_eq!(world.store.reads.get() - s, 2, "only the login state");
+    // One read: the login's claim. Its removal, like the session's write,
+    // runs beside the origin request (`settle_launch`).
+    assert_eq!(world.store.reads.get() - s, 1, "only the login state");
+}
+
+/// Verifies a fresh launch, for `settle_launch`.
+fn verified(world: &World) -> VerifiedLaunch {
+    let (state, nonce) = login(world);
+    let request = LaunchRequest {
+        id_token: id_token(&launch_claims(&nonce)),
+        state,
+    };
+    block_on(verify_launch(&request, true, &world.ports(), &tool())).unwrap()
+}
+
+#[test]
+fn a_launch_asks_the_origin_while_its_writes_are_under_way() {
+    let world = World::new();
+    let launch = verified(&world);
+    let login_key = format!("login:{}", launch.login.as_deref().unwrap());
+    // The origin request, polled until the session is stored: it completes
+    // only if the writes run while it waits.
+    let mut polls = 0;
+    let origin = std::future::poll_fn(|cx| {
+        polls += 1;
+        let stored = world.store.entries.borrow().contains_key("session:s1");
+        if stored || polls > 3 {
+            return std::task::Poll::Ready(stored);
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    });
+    let stored = block_on(settle_launch(&world.ports(), &launch, "s1", 3600, origin)).unwrap();
+    assert!(
+        stored,
+        "the session was written while the origin request waited"
+    );
+    assert!(!world.store.entries.borrow().contains_key(&login_key));
+}
+
+#[test]
+fn a_failed_write_fails_the_launch_though_the_origin_answered() {
+    let world = World::new();
+    let launch = verified(&world);
+    world.store.fail.set(true);
+    let asked = std::cell::Cell::new(false);
+    let origin = async { asked.set(true) };
+    let err = block_on(settle_launch(&world.ports(), &launch, "s1", 3600, origin)).unwrap_err();
+    assert_eq!(err.kind(), lti_core::ErrorKind::StorageUnavailable);
+    assert!(asked.get());
 }
 
 #[test]

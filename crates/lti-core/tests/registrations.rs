@@ -74,6 +74,7 @@ fn session(world: &World, claims: serde_json::Value) -> Session {
         sub: None,
         platform: &platform,
         view: &view,
+        session_token: None,
     };
     let id = block_on(start_session(ports.store, ports.rng, launch, NOW, 8 * 3600)).unwrap();
     block_on(load_session(ports.store, &id, NOW))

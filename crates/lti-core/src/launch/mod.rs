@@ -5,7 +5,10 @@
 pub mod claims;
 pub mod platform;
 
+use std::future::Future;
 use std::rc::Rc;
+
+use futures_util::future::{join, try_join3};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -15,12 +18,14 @@ pub use claims::MessageType;
 pub use platform::{ClientId, DeploymentId, Issuer, LaunchPlatform};
 
 use crate::assertion::AssertedLaunch;
+use crate::deployments::record_deployment;
 use crate::error::{Error, Result};
-use crate::login::{check_same_origin, consume_login, find_login, LoginState};
+use crate::login::{check_same_origin, claim_login, finish_login, release_login, LoginState};
 use crate::platform_storage::held::hold_launch;
 use crate::platform_storage::page::{proof_page, Page, ProofPage};
 use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
 use crate::registration::{load_registration, PlatformRegistration};
+use crate::session::store_session;
 use crate::view::{LaunchView, LaunchViewJson};
 use crate::{jwks, jws};
 
@@ -81,6 +86,9 @@ pub struct VerifiedLaunch {
     pub target_link_uri: Url,
     /// The normalized view of the claims, computed once, here.
     pub view: LaunchViewJson,
+    /// The `state` whose login this launch still holds, for [`settle_launch`]
+    /// to remove; `None` once removed (a launch confirmed through platform storage).
+    pub login: Option<String>,
 }
 
 impl VerifiedLaunch {
@@ -111,13 +119,18 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
     if !state_cookie {
         return Err(Error::StateCookieMissing);
     }
-    // 3. The login behind `state`, read only: it is taken at step 12, once
-    //    every check passed, so a forged token cannot burn it.
-    let login = find_login(ports.logins, &request.state).await?;
-    verify_for_login(jws, &request.state, &login, ports, tool_base).await
+    // 3. The login behind `state`, claimed: it is removed when the launch is
+    //    settled ([`settle_launch`]), and given back if a check fails, so a
+    //    forged token cannot burn it.
+    let login = claim_login(ports.logins, &request.state).await?;
+    let verified = verify_for_login(jws, &request.state, &login, ports, tool_base).await;
+    if verified.is_err() {
+        release_login(ports.logins, &request.state).await;
+    }
+    verified
 }
 
-/// Steps 3-12 of [`verify_launch`] for the login behind `state`, whose
+/// Steps 3-11 of [`verify_launch`] for the login behind `state`, whose
 /// binding to the browser is the caller's to establish (the state cookie, or
 /// a platform-storage proof checked later).
 async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
@@ -156,10 +169,38 @@ async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
         return Err(Error::BadSignature);
     }
     let launch = check_claims(jws.payload, registration, login, ports.now, tool_base)?;
-    // 12. Only now is the login taken: it serves this launch and no other
-    //     (see `consume_login` for what "once" means on each store).
-    consume_login(ports.logins, state).await?;
-    Ok(launch)
+    Ok(VerifiedLaunch {
+        login: Some(state.to_owned()),
+        ..launch
+    })
+}
+
+/// Hands a verified launch to the origin: `forward`, the origin request,
+/// runs together with what the launch still owes the store (its login
+/// removed, its session stored under `session_id`, its deployment recorded),
+/// so a launch waits on one storage round trip, the login's claim, before
+/// the origin is asked. All of them are awaited before the answer, which
+/// sets the session cookie, goes out: no browser presents a session that is
+/// not stored yet. A failed write fails the launch, whatever the origin
+/// answered, as it did when the writes came first.
+pub async fn settle_launch<K: KeyValue, H, C, R>(
+    ports: &Ports<'_, K, H, C>,
+    launch: &VerifiedLaunch,
+    session_id: &str,
+    ttl: u64,
+    forward: impl Future<Output = R>,
+) -> Result<R> {
+    let login = async {
+        match &launch.login {
+            Some(state) => finish_login(ports.logins, state).await,
+            None => Ok(()),
+        }
+    };
+    let session = store_session(ports.store, session_id, launch.asserted(), ports.now, ttl);
+    let writes = try_join3(login, session, record_deployment(ports, launch));
+    let (answer, written) = join(forward, writes).await;
+    written?;
+    Ok(answer)
 }
 
 /// What to do with a launch, cookie or not.
@@ -190,7 +231,7 @@ pub async fn accept_launch<K: KeyValue, H: HttpClient, C: Crypto>(
 ) -> Result<LaunchDecision> {
     // Steps 1 and 3 of `verify_launch`; step 2, the cookie, decides below.
     let jws = jws::parse(&request.id_token)?;
-    let login = match find_login(ports.logins, &request.state).await {
+    let login = match claim_login(ports.logins, &request.state).await {
         Ok(login) => login,
         // Refused as a missing cookie, as it always was without one.
         Err(Error::StateUnknown) if !state_cookie => {
@@ -198,17 +239,38 @@ pub async fn accept_launch<K: KeyValue, H: HttpClient, C: Crypto>(
         }
         Err(e) => return Err(e),
     };
+    let decided = decide(jws, request, state_cookie, &login, ports, tool_base).await;
+    if !matches!(
+        decided,
+        Ok(LaunchDecision::Forward(_) | LaunchDecision::ConfirmInBrowser(_))
+    ) {
+        release_login(ports.logins, &request.state).await;
+    }
+    decided
+}
+
+/// [`accept_launch`] once the login is claimed.
+async fn decide<K: KeyValue, H: HttpClient, C: Crypto>(
+    jws: jws::UntrustedJws<'_>,
+    request: &LaunchRequest,
+    state_cookie: bool,
+    login: &LoginState,
+    ports: &Ports<'_, K, H, C>,
+    tool_base: &Url,
+) -> Result<LaunchDecision> {
     let storage = login.platform_storage();
     if !state_cookie && storage.is_none() {
         // The login was only read: the new window starts a login of its own.
         let new_window = login.new_window_url(tool_base);
         return Ok(LaunchDecision::RefuseWithoutCookie { new_window });
     }
-    let launch = verify_for_login(jws, &request.state, &login, ports, tool_base).await?;
+    let launch = verify_for_login(jws, &request.state, login, ports, tool_base).await?;
     let Some((target, proof_sha256)) = storage.filter(|_| !state_cookie) else {
         return Ok(LaunchDecision::Forward(launch));
     };
     let held = hold_launch(ports, &launch, proof_sha256).await?;
+    // Held, the launch no longer needs its login.
+    finish_login(ports.logins, &request.state).await?;
     let page = proof_page(ProofPage {
         held: &held,
         target,
@@ -258,5 +320,6 @@ fn check_claims(
         claims: RawValue::from_string(text).map_err(|_| not_json())?,
         message_type,
         target_link_uri,
+        login: None,
     })
 }

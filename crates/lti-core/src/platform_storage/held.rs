@@ -124,7 +124,9 @@ pub async fn redeem_held_launch<K: KeyValue, H, C>(
         claims: session.lti,
         message_type,
         platform: session.platform,
+        view: session.view,
         target_link_uri: target,
+        login: None,
     })
 }
 

@@ -2,19 +2,21 @@
 #![allow(dead_code)]
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
 use lti_core::jwks::PublicJwk;
 use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
 use lti_core::launch::{
-    verify_launch, ClientId, DeploymentId, Issuer, LaunchPlatform, LaunchRequest, VerifiedLaunch,
+    settle_launch, verify_launch, ClientId, DeploymentId, Issuer, LaunchPlatform, LaunchRequest,
+    VerifiedLaunch,
 };
 use lti_core::login::{initiate_login, save_login, LoginRequest};
 use lti_core::ports::*;
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
+use lti_core::session::new_session_id;
 use lti_core::Error;
 use serde_json::{json, Value};
 use url::Url;
@@ -47,8 +49,11 @@ pub struct MemoryKv {
     /// Another isolate's writes, landing just after this store's put of the
     /// same key: its last write wins.
     pub concurrent_writes: RefCell<BTreeMap<String, String>>,
-    /// Another launch takes every entry just before this store's take.
+    /// Another launch takes (or claims) every entry just before this store's
+    /// take (or claim).
     pub concurrent_takes: Cell<bool>,
+    /// Entries claimed and neither released nor deleted.
+    pub claimed: RefCell<BTreeSet<String>>,
 }
 
 impl MemoryKv {
@@ -77,6 +82,7 @@ impl KeyValue for MemoryKv {
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.check()?;
         self.entries.borrow_mut().remove(key);
+        self.claimed.borrow_mut().remove(key);
         Ok(())
     }
     async fn take(&self, key: &str) -> Result<Option<String>, StorageError> {
@@ -84,6 +90,18 @@ impl KeyValue for MemoryKv {
             self.entries.borrow_mut().remove(key);
         }
         get_then_delete(self, key).await
+    }
+    /// As a Durable Object claims: one claimer until released.
+    async fn claim(&self, key: &str) -> Result<Option<String>, StorageError> {
+        if self.concurrent_takes.get() || !self.claimed.borrow_mut().insert(key.into()) {
+            self.check()?;
+            return Ok(None);
+        }
+        self.get(key).await
+    }
+    async fn release(&self, key: &str) -> Result<(), StorageError> {
+        self.claimed.borrow_mut().remove(key);
+        Ok(())
     }
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
         self.check()?;
@@ -299,7 +317,11 @@ pub fn launch(world: &World, state: &str, id_token: String) -> Result<VerifiedLa
         id_token,
         state: state.to_owned(),
     };
-    block_on(verify_launch(&request, true, &world.ports(), &tool()))
+    let ports = world.ports();
+    let launch = block_on(verify_launch(&request, true, &ports, &tool()))?;
+    let session = new_session_id(ports.rng);
+    block_on(settle_launch(&ports, &launch, &session, 3600, async {}))?;
+    Ok(launch)
 }
 
 /// Logs in, then launches with claims edited by `edit`.
