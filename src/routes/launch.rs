@@ -1,8 +1,10 @@
 //! The `redirect_uri` and the confirmation of launches without cookies: the
 //! core decides (`accept_launch`, `redeem_held_launch`), this translates.
 
+use futures_util::future::join;
 use lti_core::assertion::AssertedLaunch;
 use lti_core::cookies;
+use lti_core::keys::signing_keys;
 use lti_core::launch::{
     accept_launch, settle_launch, LaunchDecision, LaunchRequest, VerifiedLaunch,
 };
@@ -43,7 +45,12 @@ pub async fn launch(req: Incoming, env: &Env, url: &Url) -> Outcome {
         let request = LaunchRequest::from_params(pairs(&params))?;
         let jar = cookies::parse(req.cookie.as_deref());
         let state_cookie = cookies::has_state(&jar, &request.state);
-        match accept_launch(&request, state_cookie, &ports, &runtime.tool).await? {
+        let accepted = accept_launch(&request, state_cookie, &ports, &runtime.tool);
+        // The keys that will sign the assertion, loaded while the launch is
+        // verified: on a fresh isolate, a store read off the critical path.
+        // A failure shows when they are used.
+        let keys = signing_keys(&ports, runtime.config().private_key.as_deref());
+        match join(accepted, keys).await.0? {
             LaunchDecision::Forward(launch) => {
                 let clear_state = cookies::clear_state(&request.state);
                 (launch, SessionBy::Cookie { clear_state })
