@@ -1,8 +1,21 @@
 // End-to-end LTI launch benchmark: lti-edge (Rust/wasm) against the same
-// flow in JavaScript with `jose` (bench/js-worker/worker.mjs), both in workerd
-// through Miniflare 4, everything on 127.0.0.1. Run it with `bench/run`.
+// flow in JavaScript with `jose` (bench/js-worker/worker.mjs), both in workerd,
+// everything on 127.0.0.1. Run it with `bench/run`. Three phases, each
+// writing its own result files under bench/results/:
 //
-// For each worker, one after another: warm-up, then N logins (timed: login
+// - latency (latency-model.md/.json): both workers in bare workerd processes,
+//   KV served by bench/kv-server.mjs with a delay per operation (the latency
+//   model of BENCHMARKS.md) and an origin that answers after
+//   BENCH_ORIGIN_LATENCY ms. Launch p50/p99 and launches/s at concurrency 1
+//   and 8, and a trace of single launches: how many KV operations each issued,
+//   in which order, and how many ran one after another before the origin was
+//   asked.
+// - cold (cold-start.md/.json): a fresh workerd process per sample (no KV
+//   delay): CPU and wall time of its start, first login and first launch,
+//   median over BENCH_COLD_ISOLATES processes of each worker.
+// - classic (latest.md/.json): the CPU benchmark below.
+//
+// Classic phase: for each worker, one after another: warm-up, then N logins (timed: login
 // rate and CPU), then one platform-signed id_token per login (untimed), then
 // the launches at concurrency 1 and 8 (timed). CPU is read from
 // /proc/<pid>/stat of that worker's own workerd process, and from
@@ -19,7 +32,7 @@
 //   BENCH_WRANGLER_LAUNCHES=600    launches through wrangler dev (concurrency 8)
 //   BENCH_ROUNDS=5                 rounds over ours/theirs/floor (rotating order); every
 //                                  figure reported is the median over the rounds
-//   BENCH_HARD_LIMIT_SECONDS=900   the whole run stops by itself after this
+//   BENCH_HARD_LIMIT_SECONDS=1100  the whole run stops by itself after this
 //   BENCH_BASELINE=<dir>           compare against another build of ours (index.js and
 //                                  index_bg.wasm in <dir>) instead of the jose worker:
 //                                  the same run, so the ratio shows what a change is worth
@@ -31,6 +44,15 @@
 //                                  worker's own work plus its HTTP clients, without the local
 //                                  KV simulator (no wrangler dev run)
 //   BENCH_OUT=latest               results go to bench/results/<name>.md and .json
+//   BENCH_PHASES=latency,cold,classic   which phases run (default all three, in this order)
+//   BENCH_KV_LATENCY="get=20,put=40,delete=40,list=20,jitter=0.25"   the latency phase's KV
+//                                  model in ms (fields left out keep their defaults; see
+//                                  bench/kv-server.mjs)
+//   BENCH_ORIGIN_LATENCY=10        ms the origin waits before answering, latency phase only
+//   BENCH_LM_C1=100 BENCH_LM_C8=400   launches per round at concurrency 1 and 8, latency phase
+//   BENCH_LM_ROUNDS=3              rounds of the latency phase (order alternating)
+//   BENCH_LM_TRACE=20              single launches traced per worker (KV operations, origin)
+//   BENCH_COLD_ISOLATES=20         fresh workerd processes per worker, cold phase
 //   BENCH_PROFILE=<dir>            write a V8 CPU profile of each LTI worker's launch c8
 //                                  phase to <dir>/<worker>.cpuprofile (the inspector
 //                                  slows some calls, queueMicrotask most: read shares
@@ -73,12 +95,33 @@ const SETTLE = 300;
 const HELLO_C1 = 1000;
 const HELLO_C8 = 4000;
 // Hard stop: whatever happens, the run ends by itself.
-const HARD_LIMIT_MS = envInt("BENCH_HARD_LIMIT_SECONDS", 900) * 1000;
+const HARD_LIMIT_MS = envInt("BENCH_HARD_LIMIT_SECONDS", 1100) * 1000;
 const BASELINE = process.env.BENCH_BASELINE;
 const PROFILE = process.env.BENCH_PROFILE;
 const workerdBinary = createRequire(import.meta.url)("workerd").default;
 const THEIRS = BASELINE ? `baseline (${BASELINE})` : "theirs (JS + jose)";
 const ASSERTION_ALG = process.env.BENCH_ASSERTION_ALG === "ES256" ? "ES256" : "RS256";
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? "latency,cold,classic")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
+for (const p of PHASES) if (!["latency", "cold", "classic"].includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}`);
+const envNum = (name, dflt) => {
+  const v = Number(process.env[name] ?? "");
+  return process.env[name] !== undefined && process.env[name] !== "" && Number.isFinite(v) && v >= 0 ? v : dflt;
+};
+const ORIGIN_LATENCY_MS = envNum("BENCH_ORIGIN_LATENCY", 10);
+const LM_C1 = envInt("BENCH_LM_C1", 100);
+const LM_C8 = envInt("BENCH_LM_C8", 400);
+const LM_ROUNDS = Math.max(1, envInt("BENCH_LM_ROUNDS", 3));
+const LM_TRACE = envInt("BENCH_LM_TRACE", 20);
+const LM_WARMUP = 100;
+const COLD_ISOLATES = Math.max(1, envInt("BENCH_COLD_ISOLATES", 20));
+/** Wall clock in ms with fractions, shared with bench/kv-server.mjs. */
+const epochMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const COMPAT_DATE = "2026-04-01";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -120,6 +163,22 @@ function procCpu(pid) {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state): utime is field 14, stime field 15.
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+/**
+ * CPU of every thread of a process, in seconds, from /proc/<pid>/task/<tid>/schedstat
+ * (nanoseconds on CPU): precise enough for one request, where utime/stime
+ * count in ticks of 1/CLK_TCK s. V8's compiler threads are included.
+ */
+function threadsCpu(pid) {
+  let ns = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return ns / 1e9;
 }
 function nodeCpu() {
   const u = process.cpuUsage();
@@ -446,17 +505,22 @@ async function startMiniflare(name, modules, bindings, kv, kvRoot) {
   };
 }
 
-/** The KV server of BENCH_KV=external (bench/kv-server.mjs): its own Node process. */
-async function startKvServer(namespaces) {
+/**
+ * The KV server (bench/kv-server.mjs): its own Node process. `latency` is its
+ * BENCH_KV_LATENCY ("none": no delay).
+ */
+async function startKvServer(namespaces, latency = "none") {
   const child = spawn(process.execPath, [path.join(HERE, "kv-server.mjs"), String(namespaces)], {
     stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, BENCH_KV_LATENCY: latency },
   });
   cleanups.push(() => child.stdin.end());
   const line = await new Promise((resolve, reject) => {
     child.stdout.once("data", (d) => resolve(d.toString()));
     child.once("exit", (code) => reject(new Error(`kv-server exited (${code})`)));
   });
-  return { pid: child.pid, ports: JSON.parse(line) };
+  const { ports, control, latency: model } = JSON.parse(line);
+  return { pid: child.pid, ports, control, model, stop: () => child.stdin.end() };
 }
 
 /** A capnp string literal (the PEM's newlines as \n). */
@@ -512,12 +576,12 @@ const config :Workerd.Config = (
       });
       break;
     } catch (e) {
-      if (child.exitCode !== null || i > 200) throw new Error(`${name}: workerd did not start (${child.exitCode})`);
-      await new Promise((r) => setTimeout(r, 50));
+      if (child.exitCode !== null || i > 300) throw new Error(`${name}: workerd did not start (${child.exitCode})`);
+      await new Promise((r) => setTimeout(r, i < 100 ? 10 : 50));
     }
   }
   const origin = `http://127.0.0.1:${port}`;
-  return { name, pid: child.pid, port, origin, kvPorts, inspectorPort, agent: new http.Agent({ keepAlive: true, maxSockets: 16 }) };
+  return { name, child, pid: child.pid, port, origin, kvPorts, inspectorPort, agent: new http.Agent({ keepAlive: true, maxSockets: 16 }) };
 }
 
 /** Writes a value straight into a BENCH_KV=external namespace. */
@@ -802,6 +866,7 @@ function summarize(rounds) {
     nodeUtil: med((r) => (100 * r.nodeS) / r.wallS),
     rates: rounds.map((r) => Math.round(r.rate)),
     workerMsAll: rounds.map((r) => Number(ms(r.workerS, r.attempted).toFixed(2))),
+    p50s: rounds.map((r) => r.p50),
   };
 }
 
@@ -914,6 +979,24 @@ function report(meta, res, hello, wrangler) {
 
 // ---------------------------------------------------------------- main
 async function main() {
+  const ctx = await setup();
+  const started = performance.now();
+  let code = 0;
+  const timing = {};
+  for (const phase of ["latency", "cold", "classic"]) {
+    if (!PHASES.has(phase)) continue;
+    const t0 = performance.now();
+    log(`phase ${phase}`);
+    const c = phase === "latency" ? await runLatencyModel(ctx) : phase === "cold" ? await runColdStart(ctx) : await runClassic(ctx);
+    timing[phase] = Math.round((performance.now() - t0) / 1000);
+    code = Math.max(code, c);
+  }
+  log(`done in ${Math.round((performance.now() - started) / 1000)} s (${Object.entries(timing).map(([k, v]) => `${k} ${v} s`).join(", ")})`);
+  return code;
+}
+
+/** What every phase shares: the build, the jose worker, platform, origin, keys. */
+async function setup() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lti-edge-bench-"));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   // KV state lives in RAM (tmpfs) when there is one; see startWorker.
@@ -941,19 +1024,28 @@ async function main() {
   const issuer = `http://127.0.0.1:${platformPort}`;
   const originHits = { ours: 0, theirs: 0, floor: 0, missing: 0 };
   const lastAssertion = {};
-  let originHostToName = {};
+  // Each worker's host (X-Forwarded-Host) -> { name, delayMs, arrivals }: who
+  // asked, how long the origin waits before answering, and (while a launch is
+  // traced) when its requests arrived.
+  const originRoutes = {};
   const { port: originPort } = await listen((req, res) => {
+    const at = epochMs();
     const assertion = req.headers["lti-jwt-assertion"];
-    const who = originHostToName[req.headers["x-forwarded-host"]];
-    if (assertion && who) {
-      originHits[who]++;
-      lastAssertion[who] = assertion;
+    const route = originRoutes[req.headers["x-forwarded-host"]];
+    route?.arrivals?.push(at);
+    if (assertion && route) {
+      originHits[route.name] = (originHits[route.name] ?? 0) + 1;
+      lastAssertion[route.name] = assertion;
     } else {
       originHits.missing++;
     }
     req.resume();
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end(ORIGIN_BODY);
+    const reply = () => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(ORIGIN_BODY);
+    };
+    if (route?.delayMs > 0) setTimeout(reply, route.delayMs);
+    else reply();
   });
   const originUrl = `http://127.0.0.1:${originPort}`;
 
@@ -981,7 +1073,29 @@ async function main() {
   });
   const world = { platform, issuer, originUrl, toolPem, regKey, regJson, kvRoot, jwksHits: () => jwksHits };
   const bindings = { ORIGIN_URL: originUrl, LTI_PRIVATE_KEY: toolPem };
+  const read = (p) => fs.readFileSync(p);
+  const baseline = BASELINE && snapshotBuild(fs.mkdtempSync(path.join(dir, "baseline-")), BASELINE);
+  const modules = {
+    ours: [
+      { type: "ESModule", path: path.join(dir, "index.js"), contents: read(path.join(dir, "index.js")) },
+      { type: "CompiledWasm", path: path.join(dir, "index_bg.wasm"), contents: read(path.join(dir, "index_bg.wasm")) },
+    ],
+    theirs: baseline
+      ? [
+          { type: "ESModule", path: path.join(baseline.dir, "index.js"), contents: read(path.join(baseline.dir, "index.js")) },
+          { type: "CompiledWasm", path: path.join(baseline.dir, "index_bg.wasm"), contents: read(path.join(baseline.dir, "index_bg.wasm")) },
+        ]
+      : [{ type: "ESModule", path: js.path, contents: read(js.path) }],
+  };
+  return {
+    dir, build, js, baseline, world, bindings, modules, toolKeys, originUrl, originRoutes, originHits, lastAssertion,
+    issuer, platform, regKey, regJson, jwksHits: () => jwksHits,
+  };
+}
 
+/** The classic CPU benchmark: ours, theirs, floor and hello, rounds of logins and launches. */
+async function runClassic(ctx) {
+  const { dir, build, js, world, bindings, modules, toolKeys, originUrl, originRoutes, originHits, lastAssertion, issuer, regKey, regJson, kvRoot = world.kvRoot } = ctx;
   const read = (p) => fs.readFileSync(p);
   const kvServer = KV_EXTERNAL ? await startKvServer(6) : null;
   const kvPorts = () => {
@@ -992,27 +1106,8 @@ async function main() {
     KV_EXTERNAL
       ? startWorkerd(name, modules, vars, kv ? kvPorts() : {}, dir)
       : startMiniflare(name, modules, vars, kv, kvRoot);
-  const oursTarget = await startWorker(
-    "ours",
-    [
-      { type: "ESModule", path: path.join(dir, "index.js"), contents: read(path.join(dir, "index.js")) },
-      { type: "CompiledWasm", path: path.join(dir, "index_bg.wasm"), contents: read(path.join(dir, "index_bg.wasm")) },
-    ],
-    bindings,
-    true,
-  );
-  const baseline = BASELINE && snapshotBuild(fs.mkdtempSync(path.join(dir, "baseline-")), BASELINE);
-  const theirsTarget = await startWorker(
-    "theirs",
-    baseline
-      ? [
-          { type: "ESModule", path: path.join(baseline.dir, "index.js"), contents: read(path.join(baseline.dir, "index.js")) },
-          { type: "CompiledWasm", path: path.join(baseline.dir, "index_bg.wasm"), contents: read(path.join(baseline.dir, "index_bg.wasm")) },
-        ]
-      : [{ type: "ESModule", path: js.path, contents: read(js.path) }],
-    bindings,
-    true,
-  );
+  const oursTarget = await startWorker("ours", modules.ours, bindings, true);
+  const theirsTarget = await startWorker("theirs", modules.theirs, bindings, true);
   const floorPath = path.join(HERE, "js-worker/floor.mjs");
   const floorTarget = await startWorker(
     "floor",
@@ -1039,11 +1134,7 @@ async function main() {
     if (KV_EXTERNAL) await kvPut(t.kvPorts.PLATFORMS, regKey, regJson);
     else await (await t.mf.getKVNamespace("PLATFORMS")).put(regKey, regJson);
   }
-  originHostToName = {
-    [new URL(oursTarget.origin).host]: "ours",
-    [new URL(theirsTarget.origin).host]: "theirs",
-    [new URL(floorTarget.origin).host]: "floor",
-  };
+  for (const t of [oursTarget, theirsTarget, floorTarget]) originRoutes[new URL(t.origin).host] = { name: t.name, delayMs: 0 };
   for (const t of [oursTarget, theirsTarget, floorTarget, helloTarget]) log(`${t.name}: ${t.origin} (workerd pid ${t.pid})`);
 
   // The trivial worker first: the ceiling of this path on this machine.
@@ -1108,7 +1199,7 @@ async function main() {
     rounds: ROUNDS,
     originHits,
     verified,
-    jwksHits,
+    jwksHits: ctx.jwksHits(),
   };
   const md = report(meta, best, hello, wrangler);
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -1122,6 +1213,441 @@ async function main() {
     rounds.some((r) => Object.values(r).some((p) => p.failed > 0)),
   );
   return anyFailed ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- helpers of the latency and cold phases
+async function stopWorkerd(t) {
+  t.agent.destroy();
+  if (t.child.exitCode !== null || t.child.signalCode !== null) return;
+  const exited = new Promise((r) => t.child.once("exit", r));
+  t.child.kill();
+  const timer = setTimeout(() => t.child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function kvControl(kv, p, method = "POST") {
+  const res = await fetch(`http://127.0.0.1:${kv.control}${p}`, { method });
+  if (!res.ok) throw new Error(`kv-server ${p}: ${res.status}`);
+  return res.status === 204 ? null : res.json();
+}
+
+/** The kv-server's clock minus ours (ms), from the fastest of a few round trips. */
+async function kvClockOffset(kv) {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 20; i++) {
+    const a = epochMs();
+    const theirs = await kvControl(kv, "/now", "GET");
+    const b = epochMs();
+    if (b - a < best.rtt) best = { rtt: b - a, offset: theirs - (a + b) / 2 };
+  }
+  return best;
+}
+
+const median = (values) => {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const quantile = (values, q) => {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length ? v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))] : NaN;
+};
+
+/**
+ * One traced launch: the KV operations it issued (the kv-server's log, on
+ * our clock), grouped in waves of overlapping operations, against the time
+ * the launch was sent (t0), the origin's request arrived, and the answer was
+ * back at the client (t1).
+ */
+function traceLaunch(ops, names, t0, t1, originAt) {
+  // The key's kind: what comes before its first ":" (login, session, ...), not the random rest.
+  const kind = (key) => {
+    const m = /^([\w-]{1,32}:)/.exec(key ?? "");
+    return m ? ` ${m[1]}*` : key ? " (key)" : "";
+  };
+  const sorted = ops.map((o) => ({ ...o, label: `${o.op} ${names[o.ns]}${kind(o.key)}` })).sort((a, b) => a.t0 - b.t0);
+  const waves = [];
+  for (const o of sorted) {
+    const w = waves.at(-1);
+    if (w && o.t0 < w.end) {
+      w.ops.push(o);
+      w.end = Math.max(w.end, o.t1);
+    } else {
+      waves.push({ start: o.t0, end: o.t1, ops: [o] });
+    }
+  }
+  const origin = originAt ?? Infinity;
+  const events = [
+    ...waves.map((w) => ({ t: w.start, text: w.ops.length > 1 ? `[${w.ops.map((o) => o.label).join(" ∥ ")}]` : w.ops[0].label })),
+    { t: origin, text: "origin" },
+    { t: t1, text: "response" },
+  ].sort((a, b) => a.t - b.t);
+  const byOp = {};
+  for (const o of sorted) byOp[o.label] = (byOp[o.label] ?? 0) + 1;
+  return {
+    ops: sorted.length,
+    beforeOrigin: sorted.filter((o) => o.t0 < origin).length,
+    sequentialBeforeOrigin: waves.filter((w) => w.start < origin).length,
+    afterOrigin: sorted.filter((o) => o.t0 >= origin).length,
+    afterResponse: sorted.filter((o) => o.t0 >= t1).length,
+    kvMsBeforeOrigin: waves.filter((w) => w.start < origin).reduce((ms, w) => ms + (Math.min(w.end, origin) - w.start), 0),
+    toOriginMs: origin - t0,
+    wallMs: t1 - t0,
+    order: events.map((e) => e.text).join(" → "),
+    byOp,
+  };
+}
+
+function summarizeTraces(traces) {
+  const orders = new Map();
+  for (const t of traces) orders.set(t.order, (orders.get(t.order) ?? 0) + 1);
+  const [order, seen] = [...orders.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["–", 0];
+  const out = { launches: traces.length, order, orderSeen: seen };
+  for (const k of ["ops", "beforeOrigin", "sequentialBeforeOrigin", "afterOrigin", "afterResponse", "kvMsBeforeOrigin", "toOriginMs", "wallMs"])
+    out[k] = median(traces.map((t) => t[k]));
+  out.opsRange = [Math.min(...traces.map((t) => t.ops)), Math.max(...traces.map((t) => t.ops))];
+  return out;
+}
+
+function commonMeta(ctx) {
+  const pkg = (p) => JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", p, "package.json"), "utf8")).version;
+  return {
+    date: new Date().toISOString().replace("T", " ").slice(0, 16) + " UTC",
+    host: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim() ?? "cpu"}`,
+    loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
+    workerd: pkg("workerd"),
+    jose: pkg("jose"),
+    build: ctx.build,
+    baseline: ctx.baseline || null,
+    js: ctx.js,
+    git: gitInfo(),
+    assertionAlg: ASSERTION_ALG,
+  };
+}
+
+function describeBuilds(meta) {
+  const b = meta.build;
+  const ours = `ours: build/index_bg.wasm ${(b.bytes / 1024).toFixed(0)} KiB, ${(b.gzip / 1024).toFixed(0)} KiB gzip (sha256 ${b.sha256}…, built ${b.mtime}, tree ${meta.git})`;
+  const theirs = meta.baseline
+    ? `baseline: ${BASELINE}/index_bg.wasm ${(meta.baseline.bytes / 1024).toFixed(0)} KiB, ${(meta.baseline.gzip / 1024).toFixed(0)} KiB gzip (sha256 ${meta.baseline.sha256}…, built ${meta.baseline.mtime})`
+    : `theirs: bench/js-worker/worker.mjs + jose ${meta.jose}, bundled ${(meta.js.bytes / 1024).toFixed(0)} KiB, ${(meta.js.gzip / 1024).toFixed(0)} KiB gzip`;
+  return `${ours}; ${theirs}. Both sign their assertions ${meta.assertionAlg}.`;
+}
+
+function writeResults(name, md, json) {
+  const base = process.env.BENCH_OUT && OUT !== "latest" ? `${OUT}-${name}` : name;
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, `${base}.md`), md);
+  fs.writeFileSync(path.join(RESULTS, `${base}.json`), JSON.stringify(json, null, 2) + "\n");
+  process.stdout.write(md + "\n");
+}
+
+// ---------------------------------------------------------------- latency model
+/**
+ * Ours and theirs in bare workerd processes, KV answered by the kv-server
+ * after the latency model's delays, the origin after BENCH_ORIGIN_LATENCY ms.
+ */
+async function runLatencyModel(ctx) {
+  const { dir, bindings, modules, issuer, platform, regKey, regJson, originRoutes } = ctx;
+  const kv = await startKvServer(4, process.env.BENCH_KV_LATENCY ?? "default");
+  const model = kv.model;
+  const clock = await kvClockOffset(kv);
+  log(`latency model: KV ${JSON.stringify(model)}, origin ${ORIGIN_LATENCY_MS} ms; kv-server clock offset ${clock.offset.toFixed(3)} ms (rtt ${clock.rtt.toFixed(2)} ms)`);
+  const nsBinding = ["PLATFORMS", "LTI_STATE", "PLATFORMS", "LTI_STATE"];
+  const targets = [];
+  try {
+    for (const [i, name] of ["ours", "theirs"].entries()) {
+      const kvPorts = { PLATFORMS: kv.ports[2 * i], LTI_STATE: kv.ports[2 * i + 1] };
+      const t = await startWorkerd(`latency-${name}`, modules[name], bindings, kvPorts, dir);
+      Object.assign(t, { label: name, issuer, seq: 5_000_000 + i * 1_000_000 });
+      await kvPut(kvPorts.PLATFORMS, regKey, regJson);
+      t.route = { name: `latency-${name}`, delayMs: ORIGIN_LATENCY_MS, arrivals: null };
+      originRoutes[new URL(t.origin).host] = t.route;
+      targets.push(t);
+    }
+    const prepare = async (t, n) => {
+      const seqs = Array.from({ length: n }, () => t.seq++);
+      const logins = [];
+      const cpu0 = cpuProbe(t.pid);
+      const r = await drive(seqs, 8, PHASE_MS, async (s) => {
+        const x = await doLogin(t, s);
+        if (x.ok) logins.push(x.login);
+        return x;
+      });
+      Object.assign(r, cpuDelta(cpu0, t.pid), { concurrency: 8 });
+      for (const l of logins) l.idToken = idToken(platform, issuer, t.origin, l.nonce, l.seq);
+      return { result: r, logins };
+    };
+    const launches = async (t, items, conc) => {
+      const cpu0 = cpuProbe(t.pid);
+      const r = await drive(items, conc, PHASE_MS, (l) => doLaunch(t, l));
+      return Object.assign(r, cpuDelta(cpu0, t.pid), { concurrency: conc });
+    };
+
+    // Warm-up: caches filled (registration, JWKS, keys) and the JIT settled.
+    for (const t of targets) {
+      const { logins } = await prepare(t, LM_WARMUP);
+      const w = await launches(t, logins, 8);
+      if (w.failed) throw new Error(`${t.label} warm-up launches failed: ${w.failureSamples.join(" | ")}`);
+    }
+
+    // Single launches, one at a time, traced: every KV operation between the
+    // launch and the end of a pause long enough for background work belongs to it.
+    const settle = 3 * Math.max(model.get, model.put, model.delete, model.list) * (1 + model.jitter) + 50;
+    const traces = { ours: [], theirs: [] };
+    for (const t of targets) {
+      const { logins } = await prepare(t, LM_TRACE);
+      for (const l of logins) {
+        await kvControl(kv, "/trace/start");
+        t.route.arrivals = [];
+        const t0 = epochMs();
+        const r = await doLaunch(t, l);
+        const t1 = epochMs();
+        await sleep(settle);
+        const ops = (await kvControl(kv, "/trace/stop")).map((o) => ({ ...o, t0: o.t0 - clock.offset, t1: o.t1 - clock.offset }));
+        const arrivals = t.route.arrivals;
+        t.route.arrivals = null;
+        if (!r.ok) throw new Error(`${t.label} traced launch failed: ${r.detail}`);
+        traces[t.label].push(traceLaunch(ops, nsBinding, t0, t1, arrivals[0]));
+      }
+    }
+
+    // Timed rounds, the order alternating.
+    const all = { ours: [], theirs: [] };
+    for (let round = 0; round < LM_ROUNDS; round++) {
+      for (let i = 0; i < targets.length; i++) {
+        const t = targets[(i + round) % targets.length];
+        const { result: login, logins } = await prepare(t, LM_C1 + LM_C8);
+        const c1 = await launches(t, logins.slice(0, LM_C1), 1);
+        const c8 = await launches(t, logins.slice(LM_C1), 8);
+        all[t.label].push({ login, "launch c1": c1, "launch c8": c8 });
+        log(`latency ${t.label} round ${round + 1}: launch c1 p50 ${f1(c1.p50)} ms, c8 p50 ${f1(c8.p50)} ms, ${f0(c8.rate)}/s`);
+      }
+    }
+    const med = {};
+    for (const who of ["ours", "theirs"]) {
+      med[who] = { trace: summarizeTraces(traces[who]) };
+      for (const phase of ["login", "launch c1", "launch c8"]) med[who][phase] = summarize(all[who].map((r) => r[phase]));
+    }
+    const meta = { ...commonMeta(ctx), kvModel: model, originLatencyMs: ORIGIN_LATENCY_MS, clock, rounds: LM_ROUNDS };
+    writeResults("latency-model", latencyReport(meta, med), { meta, median: med, rounds: all, traces });
+    const failed = Object.values(all).some((rs) => rs.some((r) => Object.values(r).some((p) => p.failed > 0)));
+    return failed ? 1 : 0;
+  } finally {
+    for (const t of targets) await stopWorkerd(t);
+    kv.stop();
+  }
+}
+
+function latencyReport(meta, med) {
+  const theirsName = BASELINE ? "baseline" : "jose";
+  const m = meta.kvModel;
+  const L = [];
+  L.push("# lti-edge launch latency under a KV latency model", "");
+  L.push(`${meta.date} · ${meta.host}, load average ${meta.loadavg.join(" ")} · workerd ${meta.workerd} alone per worker, KV in bench/kv-server.mjs`, "");
+  L.push(describeBuilds(meta), "");
+  L.push(
+    `Model: every KV operation answered after get ${m.get} ms, put ${m.put} ms, delete ${m.delete} ms, list ${m.list} ms ` +
+      `(each ±${Math.round(m.jitter * 100)} %, uniform); the origin answers after ${meta.originLatencyMs} ms. ` +
+      `Per worker and round: ${LM_C1 + LM_C8} logins (concurrency 8), then ${LM_C1} launches at concurrency 1 and ${LM_C8} at concurrency 8, ` +
+      `each with its own login and id_token. ${meta.rounds} rounds, the order alternating; figures are medians over the rounds. ` +
+      `Latency: the launch POST's wall time at the client, in ms.`,
+    "",
+  );
+  L.push("| worker | phase | conc. | ok/total | req/s | p50 ms | p90 ms | p99 ms | workerd CPU ms/req | req/s, each round | p50, each round |");
+  L.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+  for (const who of ["ours", "theirs"]) {
+    for (const phase of ["login", "launch c1", "launch c8"]) {
+      const r = med[who][phase];
+      const flag = r.failed ? ` ⚠ ${r.failed} failed` : r.timedOut ? " ⚠ time bound hit" : "";
+      L.push(
+        `| ${who === "ours" ? "ours" : theirsName} | ${phase} | ${r.concurrency} | ${r.ok}/${r.attempted}${flag} | ${f0(r.rate)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f2(r.workerMs)} | ${r.rates.join(", ")} | ${r.p50s.map(f1).join(", ")} |`,
+      );
+    }
+  }
+  L.push("");
+  const ratio = (a, b) => f2(b ? a / b : NaN);
+  L.push(`| ours / ${theirsName} | concurrency 1 | concurrency 8 |`, "|---|---:|---:|");
+  for (const [label, f] of [
+    ["launch p50", (r) => r.p50],
+    ["launch p99", (r) => r.p99],
+    ["launches/s", (r) => r.rate],
+  ])
+    L.push(`| ${label} | ${ratio(f(med.ours["launch c1"]), f(med.theirs["launch c1"]))} | ${ratio(f(med.ours["launch c8"]), f(med.theirs["launch c8"]))} |`);
+  L.push("");
+  L.push(
+    `Storage operations per launch: ${med.ours.trace.launches} single launches of each worker traced one at a time after the warm-up ` +
+      `(the kv-server logs every operation; the origin logs when the launch's request arrived). Medians; "sequential" counts waves of ` +
+      `operations that ran one after another (operations in flight together count once).`,
+    "",
+  );
+  L.push("| worker | KV ops per launch | before the origin | sequential before the origin | KV wait before the origin, ms | after the origin | after the response | launch sent → origin asked, ms | launch wall, ms | order (most frequent; ∥ = in flight together) |");
+  L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const who of ["ours", "theirs"]) {
+    const t = med[who].trace;
+    const range = t.opsRange[0] === t.opsRange[1] ? "" : ` (${t.opsRange[0]}–${t.opsRange[1]})`;
+    L.push(
+      `| ${who === "ours" ? "ours" : theirsName} | ${t.ops}${range} | ${t.beforeOrigin} | ${t.sequentialBeforeOrigin} | ${f1(t.kvMsBeforeOrigin)} | ${t.afterOrigin} | ${t.afterResponse} | ${f1(t.toOriginMs)} | ${f1(t.wallMs)} | ${t.order} (${t.orderSeen}/${t.launches}) |`,
+    );
+  }
+  L.push("");
+  L.push(
+    `The registration (PLATFORMS) and the platform's JWKS are cached per isolate by both workers, so a warm launch reads neither. ` +
+      `Clock offset kv-server − harness: ${meta.clock.offset.toFixed(3)} ms (round trip ${meta.clock.rtt.toFixed(2)} ms), corrected.`,
+  );
+  return L.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------- cold start
+/**
+ * A fresh workerd process per sample, each worker in turn: its start, the
+ * first login and the first launch (wall time at the client, CPU of all the
+ * process's threads), then a second login and launch for contrast.
+ */
+async function runColdStart(ctx) {
+  const { dir, bindings, modules, issuer, platform, regKey, regJson, originRoutes } = ctx;
+  const kv = await startKvServer(4, "none");
+  const kvPortsOf = {
+    ours: { PLATFORMS: kv.ports[0], LTI_STATE: kv.ports[1] },
+    theirs: { PLATFORMS: kv.ports[2], LTI_STATE: kv.ports[3] },
+  };
+  const samples = { ours: [], theirs: [] };
+  const helpers = {};
+  try {
+    for (const k of Object.values(kvPortsOf)) await kvPut(k.PLATFORMS, regKey, regJson);
+    let seq = 8_000_000;
+    // A long-lived process of each worker, on the same KV, makes the logins of
+    // the samples whose first request is the launch (on Cloudflare the launch
+    // may well reach another isolate than its login did).
+    for (const name of ["ours", "theirs"]) {
+      helpers[name] = await startWorkerd(`cold-helper-${name}`, modules[name], bindings, kvPortsOf[name], dir);
+      helpers[name].issuer = issuer;
+    }
+    const fresh = async (name, label) => {
+      const spawned = performance.now();
+      const t = await startWorkerd(label, modules[name], bindings, kvPortsOf[name], dir);
+      t.startWallMs = performance.now() - spawned;
+      t.issuer = issuer;
+      originRoutes[new URL(t.origin).host] = { name: `cold-${name}`, delayMs: 0 };
+      return t;
+    };
+    const deadline = performance.now() + Math.max(PHASE_MS, 60_000) * 3;
+    for (let i = 0; i < COLD_ISOLATES && performance.now() < deadline; i++) {
+      for (const name of i % 2 ? ["theirs", "ours"] : ["ours", "theirs"]) {
+        // The launch as the very first request: its login made by the helper.
+        const helperLogin = await doLogin(helpers[name], seq++);
+        if (!helperLogin.ok) throw new Error(`cold ${name}: helper login failed: ${helperLogin.detail}`);
+        const hl = helperLogin.login;
+        let launchOnlyWallMs;
+        let launchOnlyCpuMs;
+        const u = await fresh(name, `cold-launch-${name}-${i}`);
+        try {
+          // The helper's origin host differs from this process's: the login's
+          // target_link_uri names the helper, so the token is made for u instead.
+          const c0 = threadsCpu(u.pid);
+          const r = await doLaunch(u, { ...hl, idToken: idToken(platform, issuer, u.origin, hl.nonce, hl.seq) });
+          launchOnlyCpuMs = (threadsCpu(u.pid) - c0) * 1000;
+          launchOnlyWallMs = r.ms;
+          if (!r.ok) throw new Error(`cold ${name}: launch-first failed: ${r.detail}`);
+        } finally {
+          await stopWorkerd(u);
+        }
+
+        const t = await fresh(name, `cold-${name}-${i}`);
+        const startWallMs = t.startWallMs;
+        try {
+          const cpu = [threadsCpu(t.pid)];
+          const ticks = [procCpu(t.pid)];
+          const mark = () => {
+            cpu.push(threadsCpu(t.pid));
+            ticks.push(procCpu(t.pid));
+          };
+          const round = async () => {
+            const login = await doLogin(t, seq++);
+            mark();
+            if (!login.ok) throw new Error(`cold ${name}: login failed: ${login.detail}`);
+            const l = { ...login.login, idToken: idToken(platform, issuer, t.origin, login.login.nonce, login.login.seq) };
+            const launch = await doLaunch(t, l);
+            mark();
+            if (!launch.ok) throw new Error(`cold ${name}: launch failed: ${launch.detail}`);
+            return [login.ms, launch.ms];
+          };
+          const [loginWallMs, launchWallMs] = await round();
+          const [login2WallMs, launch2WallMs] = await round();
+          const d = (a, b) => (cpu[b] - cpu[a]) * 1000;
+          samples[name].push({
+            startWallMs,
+            startCpuMs: cpu[0] * 1000,
+            loginWallMs,
+            loginCpuMs: d(0, 1),
+            launchWallMs,
+            launchCpuMs: d(1, 2),
+            firstBothWallMs: loginWallMs + launchWallMs,
+            firstBothCpuMs: d(0, 2),
+            login2WallMs,
+            login2CpuMs: d(2, 3),
+            launch2WallMs,
+            launch2CpuMs: d(3, 4),
+            launchOnlyWallMs,
+            launchOnlyCpuMs,
+            ticksCpuMs: ticks.map((x) => Math.round(x * 1000)),
+          });
+        } finally {
+          await stopWorkerd(t);
+        }
+      }
+    }
+    const med = {};
+    for (const who of ["ours", "theirs"]) {
+      med[who] = { samples: samples[who].length };
+      for (const k of Object.keys(samples[who][0]).filter((k) => k !== "ticksCpuMs"))
+        med[who][k] = { median: median(samples[who].map((s) => s[k])), p10: quantile(samples[who].map((s) => s[k]), 0.1), p90: quantile(samples[who].map((s) => s[k]), 0.9) };
+    }
+    const meta = { ...commonMeta(ctx), isolates: COLD_ISOLATES };
+    writeResults("cold-start", coldReport(meta, med), { meta, median: med, samples });
+    return 0;
+  } finally {
+    for (const h of Object.values(helpers)) await stopWorkerd(h);
+    kv.stop();
+  }
+}
+
+function coldReport(meta, med) {
+  const theirsName = BASELINE ? "baseline" : "jose";
+  const L = [];
+  L.push("# lti-edge first requests on a fresh isolate", "");
+  L.push(`${meta.date} · ${meta.host}, load average ${meta.loadavg.join(" ")} · workerd ${meta.workerd}, KV in bench/kv-server.mjs without delay`, "");
+  L.push(describeBuilds(meta), "");
+  L.push(
+    `Each sample is a new workerd process (one isolate) running one worker: its start (spawn to the socket accepting), then the first ` +
+      `login and the first launch, then a second login and launch on the same isolate. "Launch as the first request": another new ` +
+      `process whose first request is a launch, its login made by a long-lived process of the same worker on the same KV (on Cloudflare ` +
+      `a launch may reach another isolate than its login). Wall time at the client; CPU of all the process's ` +
+      `threads (/proc/<pid>/task/*/schedstat, so V8's compiler threads count). ${med.ours.samples} processes of each worker, ` +
+      `alternating; median, with the 10th–90th percentile in brackets. ms.`,
+    "",
+  );
+  const cell = (x) => `${f1(x.median)} (${f1(x.p10)}–${f1(x.p90)})`;
+  L.push(`| | ours | ${theirsName} | ours / ${theirsName} (medians) |`, "|---|---:|---:|---:|");
+  for (const [label, k] of [
+    ["process start, wall", "startWallMs"],
+    ["process start, CPU", "startCpuMs"],
+    ["first login, wall", "loginWallMs"],
+    ["first login, CPU", "loginCpuMs"],
+    ["**first launch, wall**", "launchWallMs"],
+    ["**first launch, CPU**", "launchCpuMs"],
+    ["first login + launch, wall", "firstBothWallMs"],
+    ["first login + launch, CPU", "firstBothCpuMs"],
+    ["**launch as the first request, wall**", "launchOnlyWallMs"],
+    ["**launch as the first request, CPU**", "launchOnlyCpuMs"],
+    ["second launch, wall", "launch2WallMs"],
+    ["second launch, CPU", "launch2CpuMs"],
+  ])
+    L.push(`| ${label} | ${cell(med.ours[k])} | ${cell(med.theirs[k])} | ${f2(med.ours[k].median / med.theirs[k].median)} |`);
+  L.push("");
+  return L.join("\n") + "\n";
 }
 
 let code = 1;
