@@ -102,7 +102,6 @@ fn lti_claims(launch: &Launch<'_>) -> Map<String, Value> {
         DEEP_LINKING | SUBMISSION_REVIEW => "Instructor",
         _ => "Learner",
     };
-    let platform_name = format!("Dev Platform {}", launch.platform.to_uppercase());
     let pairs = [
         ("message_type", json!(launch.message_type)),
         ("version", json!("1.3.0")),
@@ -110,10 +109,7 @@ fn lti_claims(launch: &Launch<'_>) -> Map<String, Value> {
         ("target_link_uri", json!(launch.target_link_uri)),
         ("roles", json!([format!("{ROLES}{role}")])),
         ("context", context()),
-        (
-            "tool_platform",
-            json!({"guid": format!("dev-platform-{}", launch.platform), "name": platform_name}),
-        ),
+        ("tool_platform", tool_platform(launch.platform)),
         (
             "launch_presentation",
             json!({"document_target": "iframe", "return_url": format!("{}/return", launch.issuer)}),
@@ -124,6 +120,22 @@ fn lti_claims(launch: &Launch<'_>) -> Map<String, Value> {
         ),
     ];
     pairs.into_iter().map(|(k, v)| (lti(k), v)).collect()
+}
+
+/// What the platform says of itself, as the product a profile imitates would.
+fn tool_platform(platform: &str) -> Value {
+    let (product_family_code, version) = match platform {
+        "canvas" => ("canvas", "cloud"),
+        "moodle" => ("moodle", "4.5.1 (Build: 20250113)"),
+        "brightspace" => ("desire2learn", "20.25.1"),
+        _ => ("lti-edge-dev-platform", env!("CARGO_PKG_VERSION")),
+    };
+    json!({
+        "guid": format!("dev-platform-{platform}"),
+        "name": format!("Dev Platform {}", platform.to_uppercase()),
+        "product_family_code": product_family_code,
+        "version": version,
+    })
 }
 
 pub(crate) fn context() -> Value {

@@ -13,6 +13,10 @@ use crate::Test;
 
 pub const TESTS: &[(&str, Test)] = &[
     (
+        "platforms::the_view_reads_each_platforms_launch",
+        the_view_reads_each_platforms_launch,
+    ),
+    (
         "platforms::canvas_course_installs_launch_and_are_recorded",
         canvas_course_installs_launch_and_are_recorded,
     ),
@@ -69,6 +73,65 @@ fn assertion_as(stack: &Stack, who: &As, name: &str) -> String {
         .to_owned();
     remember(&assertion);
     assertion
+}
+
+/// The claims of an assertion (the middleware tests verify its signature).
+fn payload(assertion: &str) -> Value {
+    use base64::Engine;
+    let payload = assertion.split('.').nth(1).expect("a JWS");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+/// The normalized view beside `lti`, for a Canvas resource link launch and a
+/// Moodle submission review, read from what the profiles send.
+fn the_view_reads_each_platforms_launch(stack: &Stack) {
+    let deployment = stack.platform.canvas_course_deployment();
+    let cases = [
+        (
+            canvas(&deployment),
+            "view-canvas",
+            "Learner",
+            "canvas",
+            "cloud",
+        ),
+        (
+            MOODLE,
+            "view-moodle",
+            "Instructor",
+            "moodle",
+            "4.5.1 (Build: 20250113)",
+        ),
+    ];
+    for (who, name, role, family, version) in cases {
+        let claims = payload(&assertion_as(stack, &who, name));
+        let lti = &claims["lti"];
+        let claim = |name: &str| &lti[format!("https://purl.imsglobal.org/spec/lti/claim/{name}")];
+        assert_eq!(claims["user"]["id"], lti["sub"], "{name}");
+        assert_eq!(claims["user"]["name"], lti["name"], "{name}");
+        assert_eq!(claims["user"]["roles"], json!([role]), "{name}");
+        assert_eq!(claims["user"]["role_uris"], *claim("roles"), "{name}");
+        assert_eq!(claims["context"]["id"], claim("context")["id"], "{name}");
+        assert_eq!(claims["context"]["label"], "CS101", "{name}");
+        assert_eq!(claims["message_type"], who.message_type, "{name}");
+        assert_eq!(claims["custom"], *claim("custom"), "{name}");
+        assert_eq!(claims["launch_presentation"]["document_target"], "iframe");
+        let platform = &claims["platform"];
+        assert_eq!(platform["issuer"], stack.platform.issuer(who.platform));
+        assert_eq!(platform["client_id"], who.client_id);
+        assert_eq!(platform["deployment_id"], who.deployment_id);
+        assert_eq!(platform["guid"], claim("tool_platform")["guid"]);
+        assert_eq!(platform["product_family_code"], family, "{name}");
+        assert_eq!(platform["version"], version, "{name}");
+        // Both profiles grant AGS (with scores and line items) and NRPS.
+        let services = &claims["services"];
+        assert_eq!(services["grades"], true, "{name}: {services}");
+        assert_eq!(services["line_items"], true, "{name}: {services}");
+        assert_eq!(services["roster"], true, "{name}: {services}");
+        assert_eq!(services["deep_linking"], false, "{name}: {services}");
+    }
 }
 
 fn canvas(deployment_id: &str) -> As<'_> {
