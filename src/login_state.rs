@@ -31,7 +31,9 @@ impl DurableObject for LoginState {
         let storage = self.state.storage();
         match req.method() {
             Method::Put => {
-                let put: Put = req.json().await?;
+                // Parsed by serde_json, which the worker has anyway: `req.json()`
+                // would link a second deserializer (serde_wasm_bindgen) for this struct.
+                let put: Put = serde_json::from_slice(req.text().await?.as_bytes())?;
                 storage.put(VALUE, put.value).await?;
                 if let Some(ttl) = put.ttl {
                     // Unused logins expire: the alarm wipes the object.

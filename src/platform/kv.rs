@@ -5,7 +5,7 @@ use crate::login_state::RELEASE;
 use lti_core::ports::{get_then_delete, KeyValue, StorageError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use worker::{Env, Method, ObjectNamespace, Request, RequestInit};
+use worker::{Env, Method, ObjectNamespace};
 
 #[wasm_bindgen]
 extern "C" {
@@ -161,10 +161,16 @@ async fn call_object(
         .id_from_name(key)
         .and_then(|id| id.get_stub())
         .map_err(err)?;
-    let mut init = RequestInit::new();
-    init.with_method(method).with_body(body.map(Into::into));
-    let request = Request::new_with_init("https://login-state/", &init).map_err(err)?;
-    let mut response = stub.fetch_with_request(request).await.map_err(err)?;
+    // Built with web_sys: worker's RequestInit carries `cf` options whose
+    // conversion links a serializer and its tables into the worker for nothing.
+    let init = web_sys::RequestInit::new();
+    init.set_method(method.as_ref());
+    if let Some(body) = body {
+        init.set_body(&body.into());
+    }
+    let request =
+        web_sys::Request::new_with_str_and_init("https://login-state/", &init).map_err(js_err)?;
+    let mut response = stub.fetch_with_request(request.into()).await.map_err(err)?;
     match response.status_code() {
         200 => response.text().await.map(Some).map_err(err),
         204 | 404 => Ok(None),

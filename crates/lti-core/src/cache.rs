@@ -42,6 +42,11 @@ impl MemoryCache {
     }
 
     pub fn insert<T: 'static>(&self, key: &str, value: Rc<T>, until: u64) {
+        self.insert_any(key, value, until);
+    }
+
+    /// The body of `insert`, compiled once rather than once per `T`.
+    fn insert_any(&self, key: &str, value: Rc<dyn Any>, until: u64) {
         let mut entries = self.entries.borrow_mut();
         if entries.len() >= LIMIT {
             entries.clear();

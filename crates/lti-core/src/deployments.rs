@@ -55,9 +55,8 @@ pub async fn record_deployment<K: KeyValue, H, C>(
     }
     let first_seen = match ports.store.get(&key).await? {
         // An entry that does not parse is replaced, as if unseen.
-        Some(text) => {
-            serde_json::from_str::<DeploymentSeen>(&text).map_or(ports.now, |seen| seen.first_seen)
-        }
+        Some(text) => serde_json::from_slice::<DeploymentSeen>(text.as_bytes())
+            .map_or(ports.now, |seen| seen.first_seen),
         None => ports.now,
     };
     let seen = DeploymentSeen {

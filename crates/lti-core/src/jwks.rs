@@ -281,7 +281,7 @@ async fn load(
     store: &impl KeyValue,
     registration: &PlatformRegistration,
 ) -> Result<Option<Rc<Option<CachedJwks>>>> {
-    let parse = |text: &str| Ok::<_, Error>(serde_json::from_str(text).ok());
+    let parse = |text: &str| Ok::<_, Error>(serde_json::from_slice(text.as_bytes()).ok());
     store.get_parsed(&store_key(registration), parse).await
 }
 

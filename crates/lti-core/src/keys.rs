@@ -203,8 +203,8 @@ fn serialize(keys: &[SigningKey]) -> String {
 }
 
 fn parse_stored(value: &str) -> Result<Vec<SigningKey>> {
-    let stored: StoredKeys =
-        serde_json::from_str(value).map_err(|_| Error::Config("stored keys are corrupt".into()))?;
+    let stored: StoredKeys = serde_json::from_slice(value.as_bytes())
+        .map_err(|_| Error::Config("stored keys are corrupt".into()))?;
     let keys: Vec<SigningKey> = stored
         .keys
         .into_iter()

@@ -68,7 +68,8 @@ impl PlatformRegistration {
             key: key.to_owned(),
             reason,
         };
-        let reg: Self = serde_json::from_str(json).map_err(|e| invalid(e.to_string()))?;
+        let reg: Self =
+            serde_json::from_slice(json.as_bytes()).map_err(|e| invalid(e.to_string()))?;
         if reg.issuer.is_empty() || reg.client_id.is_empty() {
             return Err(invalid("issuer and client_id must not be empty".into()));
         }

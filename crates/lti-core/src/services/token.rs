@@ -138,7 +138,8 @@ pub async fn access_token<K: KeyValue, H: HttpClient, C: Crypto>(
     let cache_key = cache_key(registration, scopes);
     if !renew {
         // Parsed once per isolate; an entry that does not parse counts as absent.
-        let parse = |v: &str| Ok::<_, Error>(serde_json::from_str::<AccessToken>(v).ok());
+        let parse =
+            |v: &str| Ok::<_, Error>(serde_json::from_slice::<AccessToken>(v.as_bytes()).ok());
         let cached = store.get_parsed(&cache_key, parse).await?;
         let usable = cached.as_deref().and_then(Option::as_ref);
         if let Some(token) = usable.filter(|t| ports.now < t.use_until) {
