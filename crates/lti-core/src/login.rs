@@ -253,7 +253,7 @@ pub async fn claim_login(store: &impl KeyValue, state: &str) -> Result<LoginStat
         .claim(&login_key(state))
         .await?
         .ok_or(Error::StateUnknown)?;
-    serde_json::from_str(&value).map_err(|_| Error::StateUnknown)
+    serde_json::from_slice(value.as_bytes()).map_err(|_| Error::StateUnknown)
 }
 
 /// Gives back the login a launch claimed but did not use. Best effort: a

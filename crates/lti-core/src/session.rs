@@ -71,7 +71,9 @@ impl Session {
         struct Subject {
             sub: Option<String>,
         }
-        serde_json::from_str::<Subject>(self.lti.get()).ok()?.sub
+        serde_json::from_slice::<Subject>(self.lti.get().as_bytes())
+            .ok()?
+            .sub
     }
 }
 
@@ -143,7 +145,7 @@ pub(crate) fn session_value(launch: &AssertedLaunch, expires_at: u64) -> String 
 
 /// A stored session, if it parses and has not expired.
 pub(crate) fn parse_session(value: &str, now: u64) -> Option<Session> {
-    let session: Session = serde_json::from_str(value).ok()?;
+    let session: Session = serde_json::from_slice(value.as_bytes()).ok()?;
     (now < session.expires_at).then_some(session)
 }
 

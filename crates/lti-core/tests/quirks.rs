@@ -7,7 +7,7 @@ mod support;
 use lti_core::assertion::{issue_assertion, issue_service_token, verify_assertion};
 use lti_core::assertion::{AssertionConfig, SERVICE_TOKEN_USE};
 use lti_core::deployments::{deployment_key, record_deployment, DeploymentSeen, RECORD_INTERVAL};
-use lti_core::launch::{LaunchPlatform, MessageType, VerifiedLaunch};
+use lti_core::launch::{verify_launch, LaunchPlatform, LaunchRequest, MessageType, VerifiedLaunch};
 use lti_core::login::{initiate_login, save_login, LoginRequest, LoginState};
 use lti_core::registration::{find_registration, PlatformRegistration};
 use lti_core::rust_crypto::RustCrypto;
@@ -367,7 +367,12 @@ fn deployments_seen_under_a_star_registration_are_recorded_once_an_hour() {
         claims[lti("deployment_id")] = json!(deployment);
         let now = world.now.get();
         (claims["iat"], claims["exp"]) = (json!(now), json!(now + 300));
-        launch(&world, &state, id_token(&claims)).unwrap()
+        // Verified only: the recording is what is measured below.
+        let request = LaunchRequest {
+            id_token: id_token(&claims),
+            state,
+        };
+        block_on(verify_launch(&request, true, &world.ports(), &tool())).unwrap()
     };
     // The store round trips of recording a launch's deployment.
     let record = |launch: &VerifiedLaunch| {

@@ -292,7 +292,7 @@ fn check_claims(
 ) -> Result<VerifiedLaunch> {
     let not_json = || Error::MalformedToken("claims are not a JSON object".into());
     let text = String::from_utf8(payload).map_err(|_| not_json())?;
-    let parsed: Value = serde_json::from_str(&text).map_err(|_| not_json())?;
+    let parsed: Value = serde_json::from_slice(text.as_bytes()).map_err(|_| not_json())?;
     let claims: &Map<String, Value> = parsed.as_object().ok_or_else(not_json)?;
     claims::check_issuer(claims, &registration)?;
     claims::check_audience(claims, &registration)?;
