@@ -53,6 +53,10 @@
 //   BENCH_LM_ROUNDS=3              rounds of the latency phase (order alternating)
 //   BENCH_LM_TRACE=20              single launches traced per worker (KV operations, origin)
 //   BENCH_COLD_ISOLATES=20         fresh workerd processes per worker, cold phase
+//   BENCH_V8_FLAGS="--flag ..."    V8 flags (workerd's v8Flags) for our worker's bare workerd
+//                                  processes (latency, cold, classic with BENCH_KV=external), e.g.
+//                                  --no-wasm-lazy-compilation or --trace-wasm-compilation-times;
+//                                  BENCH_V8_FLAGS_BOTH=1 gives them to the other worker too
 //   BENCH_PROFILE=<dir>            write a V8 CPU profile of each LTI worker's launch c8
 //                                  phase to <dir>/<worker>.cpuprofile (the inspector
 //                                  slows some calls, queueMicrotask most: read shares
@@ -119,6 +123,9 @@ const LM_ROUNDS = Math.max(1, envInt("BENCH_LM_ROUNDS", 3));
 const LM_TRACE = envInt("BENCH_LM_TRACE", 20);
 const LM_WARMUP = 100;
 const COLD_ISOLATES = Math.max(1, envInt("BENCH_COLD_ISOLATES", 20));
+// V8 flags for the bare workerd processes of ours (or of both workers).
+const V8_FLAGS = (process.env.BENCH_V8_FLAGS ?? "").split(/\s+/).filter(Boolean);
+const V8_FLAGS_BOTH = process.env.BENCH_V8_FLAGS_BOTH === "1";
 /** Wall clock in ms with fractions, shared with bench/kv-server.mjs. */
 const epochMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -541,6 +548,7 @@ async function startWorkerd(name, modules, bindings, kvPorts, dir) {
     return `(name = ${capnpText(file)}, ${kind} = embed ${capnpText(file)})`;
   });
   const bindingLines = Object.entries(bindings).map(([k, v]) => `(name = ${capnpText(k)}, text = ${capnpText(v)})`);
+  const v8Flags = V8_FLAGS_BOTH || name.split("-").includes("ours") ? V8_FLAGS : [];
   const services = [];
   for (const [binding, kvPort] of Object.entries(kvPorts)) {
     bindingLines.push(`(name = "${binding}", kvNamespace = "kv-${binding}")`);
@@ -549,7 +557,8 @@ async function startWorkerd(name, modules, bindings, kvPorts, dir) {
   fs.writeFileSync(
     path.join(wdir, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
+const config :Workerd.Config = (${v8Flags.length ? `
+  v8Flags = [${v8Flags.map(capnpText).join(", ")}],` : ""}
   services = [
     (name = "main", worker = (
       modules = [${moduleLines.join(", ")}],
@@ -1620,6 +1629,7 @@ function coldReport(meta, med) {
   L.push("# lti-edge first requests on a fresh isolate", "");
   L.push(`${meta.date} · ${meta.host}, load average ${meta.loadavg.join(" ")} · workerd ${meta.workerd}, KV in bench/kv-server.mjs without delay`, "");
   L.push(describeBuilds(meta), "");
+  if (V8_FLAGS.length) L.push(`V8 flags of ${V8_FLAGS_BOTH ? "both workers" : "ours"}: \`${V8_FLAGS.join(" ")}\`.`, "");
   L.push(
     `Each sample is a new workerd process (one isolate) running one worker: its start (spawn to the socket accepting), then the first ` +
       `login and the first launch, then a second login and launch on the same isolate. "Launch as the first request": another new ` +

@@ -3,6 +3,8 @@
 mod launch;
 
 use std::cell::OnceCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use lti_core::assertion::{issue_assertion, AssertedLaunch, AssertionConfig};
@@ -191,31 +193,53 @@ pub async fn handle(raw: web_sys::Request, env: Env) -> worker::Result<web_sys::
     if let Err(failure) = check_header_sizes(&req) {
         return failure.into_response("Request refused").map(Into::into);
     }
+    // Each route's future is boxed: see `separately`.
     let (title, outcome) = match (&req.method, url.path()) {
         (Method::Get | Method::Post, "/lti/login") => {
-            ("LTI login failed", login(req, &env, &url).await)
+            ("LTI login failed", separately(login(req, &env, &url)).await)
         }
-        (Method::Post, "/lti/launch" | PROOF_PATH) => {
-            ("LTI launch failed", launch::launch(req, &env, &url).await)
+        (Method::Post, "/lti/launch" | PROOF_PATH) => (
+            "LTI launch failed",
+            separately(launch::launch(req, &env, &url)).await,
+        ),
+        (Method::Get, "/.well-known/jwks.json") => {
+            ("Keys unavailable", separately(jwks(&env, &url)).await)
         }
-        (Method::Get, "/.well-known/jwks.json") => ("Keys unavailable", jwks(&env, &url).await),
         (_, "/lti/login" | "/lti/launch" | PROOF_PATH | "/.well-known/jwks.json") => {
             return plain(405, "method not allowed").map(Into::into);
         }
         (_, path) if path.starts_with(crate::register::PREFIX) => {
-            return crate::register::handle(&req, Runtime::new(&env, &url), &url).await;
+            let runtime = Runtime::new(&env, &url);
+            return separately(crate::register::handle(&req, runtime, &url)).await;
         }
         (_, path) if path.starts_with("/lti/services/") => {
-            return services(req, &env, &url)
+            return separately(services(req, &env, &url))
                 .await
                 .or_else(|failure| failure.into_json_response().map(Into::into));
         }
         (_, path) if path.starts_with("/lti/") => {
             return plain(404, "no such LTI route").map(Into::into)
         }
-        _ => ("Request failed", passthrough(req, &env, &url).await),
+        _ => (
+            "Request failed",
+            separately(passthrough(req, &env, &url)).await,
+        ),
     };
     outcome.or_else(|failure| failure.into_response(title).map(Into::into))
+}
+
+/// A route's future behind a box, polled through its vtable. Awaited in
+/// place, every route would become part of one state machine, which the
+/// optimizers inline into a single wasm function of about 150 KB; a fresh
+/// isolate compiles a wasm function whole when it is first called, so the
+/// first request of any kind would pay for compiling every route. Behind the
+/// box (and a call the compiler cannot see through) a request compiles the
+/// code of its own route only. One allocation per request.
+#[inline(never)]
+fn separately<'a, T>(
+    future: impl Future<Output = T> + 'a,
+) -> Pin<Box<dyn Future<Output = T> + 'a>> {
+    Box::pin(future)
 }
 
 /// Oversized credentials are refused before any parsing work.
