@@ -1,8 +1,10 @@
 #!/bin/sh
 # The [build] command of wrangler.toml: compiles the worker to wasm with the
-# pinned, locally installed tools (worker-build would otherwise download them).
+# pinned, locally installed tools (worker-build would otherwise download them),
+# installing them first when they are missing.
 set -eu
 cd "$(dirname "$0")/.."
+./scripts/setup-build.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"

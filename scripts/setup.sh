@@ -5,25 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-WORKER_BUILD_VERSION=0.8.7
-WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen` pin in Cargo.toml
-
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
-fi
-
-# cargo_tool BINARY CRATE VERSION
-cargo_tool() {
-  if ! "$1" --version 2>/dev/null | grep -Eq "(^| )$3\$"; then
-    say "installing $2 $3"
-    cargo install --locked "$2@$3"
-  fi
-}
-cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION"
-cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+./scripts/setup-build.sh
 
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.lti-edge-lock; then
