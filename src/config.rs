@@ -43,6 +43,24 @@ pub struct Config {
     pub registration_secret: Option<RegistrationSecret>,
 }
 
+/// Prints every setting but the secrets: the private key shows as
+/// `[redacted]`, the registration secret as its own `Debug` does.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = format_args!("[redacted]");
+        f.debug_struct("Config")
+            .field("origin", &self.origin.as_str())
+            .field("audience", &self.audience)
+            .field("session_ttl", &self.session_ttl)
+            .field("login_store", &self.login_store)
+            .field("origin_timeout_ms", &self.origin_timeout_ms)
+            .field("service_token_ttl", &self.service_token_ttl)
+            .field("private_key", &self.private_key.as_ref().map(|_| redacted))
+            .field("registration_secret", &self.registration_secret)
+            .finish()
+    }
+}
+
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
         .ok()
@@ -142,6 +160,27 @@ mod tests {
             parse_registration_secret("short"),
             Err(Error::Config(_))
         ));
+    }
+
+    #[test]
+    fn debug_never_prints_the_keys() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+        let config = Config {
+            origin: parse_origin("https://app.example.com").unwrap(),
+            audience: "https://app.example.com".into(),
+            session_ttl: 3600,
+            login_store: LoginStore::Kv,
+            origin_timeout_ms: 30_000,
+            service_token_ttl: 86400,
+            private_key: Some(pem.into()),
+            registration_secret: parse_registration_secret("0123456789abcdef-xyz").unwrap(),
+        };
+        let printed = format!("{config:?}");
+        assert!(printed.contains("https://app.example.com"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
+        for secret in ["PRIVATE KEY", "MIIEvQ", "0123456789abcdef"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
     }
 
     #[test]

@@ -1,39 +1,14 @@
 //! `/lti/services/*`: LTI Advantage for the origin, which calls server to
-//! server with `Authorization: Bearer <assertion or service token>`.
+//! server with `Authorization: Bearer <assertion or service token>`. Who may
+//! call is the core's decision ([`authorize`]); this module translates.
 
-use std::rc::Rc;
-
-use lti_core::assertion::{issue_service_token, verify_assertion, AssertionClaims};
-use lti_core::keys::{origin_key, platform_key, signing_keys, SigningKey};
-use lti_core::registration::PlatformRegistration;
-use lti_core::services::{
-    ags, deep_linking, nrps, parse_payload, Grant, Platform, MAX_PAYLOAD_BYTES,
-};
-use lti_core::Error;
+use lti_core::services::{ags, authorize, deep_linking, nrps, parse_payload, MAX_PAYLOAD_BYTES};
 use serde_json::{json, Map, Value};
 use url::Url;
 use worker::{Headers, Method, Response};
 
 use crate::response::Failure;
 use crate::routes::{Incoming, Runtime};
-
-/// A verified caller: the worker's keys, the bearer's claims, its registration.
-struct Caller {
-    keys: Rc<Vec<SigningKey>>,
-    claims: AssertionClaims,
-    registration: Rc<PlatformRegistration>,
-}
-
-impl Caller {
-    fn grant(&self) -> Grant<'_> {
-        self.claims.grant()
-    }
-
-    /// The key platforms verify: RSA, as LTI requires.
-    fn key(&self) -> &SigningKey {
-        platform_key(&self.keys)
-    }
-}
 
 /// Every service path, for telling a wrong method (405) from no such service (404).
 const ROUTES: [&str; 7] = [
@@ -47,14 +22,13 @@ const ROUTES: [&str; 7] = [
 ];
 
 pub async fn handle(req: Incoming, runtime: &Runtime, url: &Url) -> Result<Response, Failure> {
-    let caller = authorize(&req, runtime).await?;
     let ports = runtime.ports();
-    let (grant, key) = (caller.grant(), caller.key());
-    let platform = Platform {
-        ports: &ports,
-        registration: &caller.registration,
-        key,
-    };
+    let authorization = req.headers.get("authorization")?;
+    let private_key = runtime.config().private_key.as_deref();
+    let config = runtime.assertion_config();
+    let caller = authorize(&ports, private_key, &config, authorization.as_deref()).await?;
+    let (grant, key) = (caller.grant(), caller.platform_key());
+    let platform = caller.platform(&ports);
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let param = |name: &str| {
         query
@@ -104,7 +78,11 @@ pub async fn handle(req: Incoming, runtime: &Runtime, url: &Url) -> Result<Respo
                     .await?;
             (200, json!(response))
         }
-        (Method::Post, "/lti/services/token") => (200, service_token(runtime, &caller).await?),
+        (Method::Post, "/lti/services/token") => {
+            let ttl = runtime.config().service_token_ttl;
+            let (token, expires_at) = caller.issue_service_token(&ports, &config, ttl).await?;
+            (200, json!({ "token": token, "expires_at": expires_at }))
+        }
         (_, path) => return Ok(unrouted(path)?),
     };
     Ok(crate::response::json(status, &body)?)
@@ -136,50 +114,4 @@ fn unrouted(path: &str) -> worker::Result<Response> {
         (404, "not_found", "no such service")
     };
     crate::response::json(status, &json!({ "error": error, "message": message }))
-}
-
-/// Verifies the bearer and finds the registration it acts for.
-async fn authorize(req: &Incoming, runtime: &Runtime) -> Result<Caller, Failure> {
-    let header = req.headers.get("authorization")?.unwrap_or_default();
-    let token = header
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .ok_or(Error::InvalidAssertion(
-            "send Authorization: Bearer <assertion>",
-        ))?;
-    let ports = runtime.ports();
-    let keys = signing_keys(&ports, runtime.config().private_key.as_deref()).await?;
-    let config = runtime.assertion_config();
-    let claims = verify_assertion(ports.crypto, &keys, &config, token, ports.now).await?;
-    let registration = claims
-        .grant()
-        .registration(&ports.cached_platforms())
-        .await?;
-    Ok(Caller {
-        keys,
-        claims,
-        registration,
-    })
-}
-
-/// A service token for background grading, issued only for a launch assertion.
-async fn service_token(runtime: &Runtime, caller: &Caller) -> Result<Value, Failure> {
-    if caller.claims.token_use.is_some() {
-        return Err(Error::InvalidAssertion("a service token cannot issue another").into());
-    }
-    let ports = runtime.ports();
-    let config = runtime.assertion_config();
-    let ttl = runtime.config().service_token_ttl;
-    let (token, expires_at) = issue_service_token(
-        ports.crypto,
-        origin_key(&caller.keys),
-        &config,
-        caller.grant(),
-        ports.rng,
-        ports.now,
-        ttl,
-    )
-    .await?;
-    Ok(json!({ "token": token, "expires_at": expires_at }))
 }

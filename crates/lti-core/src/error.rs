@@ -307,6 +307,10 @@ impl Error {
             RegistrationExists { issuer, client_id } => {
                 format!("issuer={issuer:?} client_id={client_id:?}")
             }
+            // The cause stays out of the message: a person sees only that
+            // storage or crypto failed, the log what the runtime said.
+            Storage(crate::ports::StorageError(cause))
+            | Crypto(crate::ports::CryptoError(cause)) => format!("cause={cause:?}"),
             _ => return message,
         };
         format!("{message} [{values}]")
@@ -371,6 +375,26 @@ mod tests {
             assert!(message.contains('…'), "{message}");
             assert!(error.detail().contains(&long), "{error:?}");
         }
+    }
+
+    #[test]
+    fn storage_and_crypto_causes_reach_the_log_not_the_message() {
+        use crate::ports::{CryptoError, StorageError};
+        let errors = [
+            Error::from(StorageError("KV GET failed: 429 Too Many Requests".into())),
+            Error::from(CryptoError("KV GET failed: 429 Too Many Requests".into())),
+        ];
+        for error in errors {
+            assert!(!error.to_string().contains("429"), "{error}");
+            let detail = error.detail();
+            assert!(detail.starts_with(&error.to_string()), "{detail}");
+            assert!(
+                detail.contains(r#"cause="KV GET failed: 429 Too Many Requests""#),
+                "{detail}"
+            );
+        }
+        let error = Error::from(StorageError("line one\nforged line".into()));
+        assert!(!error.detail().contains('\n'), "one log line");
     }
 
     #[test]

@@ -32,11 +32,21 @@ use crate::{jwks, jws};
 /// An id_token longer than this is refused before any parsing.
 pub const MAX_ID_TOKEN_BYTES: usize = 32 * 1024;
 
-/// The form the platform posts to the `redirect_uri`.
-#[derive(Debug, Clone)]
+/// The form the platform posts to the `redirect_uri`. `Debug` prints neither
+/// the id_token nor the state.
+#[derive(Clone)]
 pub struct LaunchRequest {
     pub id_token: String,
     pub state: String,
+}
+
+impl std::fmt::Debug for LaunchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaunchRequest")
+            .field("id_token", &format_args!("[redacted]"))
+            .field("state", &format_args!("[redacted]"))
+            .finish()
+    }
 }
 
 impl LaunchRequest {

@@ -3,12 +3,14 @@
 //! platform access token it obtains and caches itself.
 
 pub mod ags;
+pub mod caller;
 pub mod deep_linking;
 pub mod grant;
 pub mod nrps;
 pub mod paging;
 pub mod token;
 
+pub use caller::{authorize, bearer_token, Caller};
 pub use grant::Grant;
 
 use crate::keys::SigningKey;

@@ -18,11 +18,21 @@ pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-
 /// A token is renewed this many seconds before the platform says it expires.
 pub const RENEW_BEFORE: u64 = 60;
 
-/// An access token and the time it stops being used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An access token and the time it stops being used. `Debug` never prints
+/// the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessToken {
     pub access_token: String,
     pub use_until: u64,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &format_args!("[redacted]"))
+            .field("use_until", &self.use_until)
+            .finish()
+    }
 }
 
 /// The `aud` of client assertions (Security Framework §4.1.1): the
