@@ -34,4 +34,6 @@ cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+  # What `scripts/setup.sh` compares the lock file with: it need not install again.
+  cp package-lock.json node_modules/.lti-edge-lock
 fi
