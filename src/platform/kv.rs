@@ -113,7 +113,7 @@ impl KeyValue for Store {
         match self {
             // One request to the key's object, which reads and marks in one turn.
             Store::Objects(objects) => call_object(objects, key, Method::Patch, None).await,
-            Store::Kv(kv) => Ok(settle(kv.get(key)).await?.as_string()),
+            Store::Kv(_) => self.get(key).await,
         }
     }
 

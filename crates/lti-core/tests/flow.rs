@@ -581,7 +581,6 @@ fn payload(token: &str) -> Value {
 
 #[test]
 fn the_view_is_computed_at_launch_and_kept_with_the_session() {
-    use lti_core::session::{load_session, start_session};
     let world = World::new();
     let (state, nonce) = login(&world);
     let mut claims = launch_claims(&nonce);
@@ -619,18 +618,7 @@ fn the_view_is_computed_at_launch_and_kept_with_the_session() {
     assert_eq!(at_launch["message_type"], "LtiResourceLinkRequest");
     assert_eq!(at_launch["lti"], claims, "lti as received, beside the view");
 
-    let ports = world.ports();
-    let id = block_on(start_session(
-        ports.store,
-        ports.rng,
-        launch.asserted(),
-        NOW,
-        3600,
-    ))
-    .unwrap();
-    let session = block_on(load_session(ports.store, &id, NOW))
-        .unwrap()
-        .unwrap();
+    let session = stored_session(&world, launch.asserted());
     assert_eq!(
         session.view.get(),
         launch.view.get(),

@@ -12,7 +12,7 @@ use lti_core::login::{initiate_login, save_login, LoginRequest, LoginState};
 use lti_core::registration::{find_registration, PlatformRegistration};
 use lti_core::rust_crypto::RustCrypto;
 use lti_core::services::token::client_assertion;
-use lti_core::session::{check_session_grant, load_session, start_session};
+use lti_core::session::{check_session_grant, load_session};
 use lti_core::{b64, Error, ErrorKind};
 use serde_json::{json, Value};
 use support::*;
@@ -304,17 +304,7 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
     );
 
     let ports = world.ports();
-    let id = block_on(start_session(
-        ports.store,
-        ports.rng,
-        launch.asserted(),
-        NOW,
-        3600,
-    ))
-    .unwrap();
-    let session = block_on(load_session(ports.store, &id, NOW))
-        .unwrap()
-        .unwrap();
+    let session = stored_session(&world, launch.asserted());
     assert_eq!(session.platform, launch_platform());
     assert_eq!(session.lti.get(), launch.claims.get());
     block_on(check_session_grant(&ports, &session)).unwrap();

@@ -6,7 +6,7 @@ mod support;
 use lti_core::assertion::AssertedLaunch;
 use lti_core::ports::{KeyValue, ABSENT_TTL};
 use lti_core::registration::find_registration;
-use lti_core::session::{check_session_grant, load_session, start_session, Session};
+use lti_core::session::{check_session_grant, Session};
 use lti_core::Error;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -66,7 +66,6 @@ const LATER: u64 = NOW + 61;
 /// A session for a launch with `claims`, as the browser would present it.
 fn session(world: &World, claims: serde_json::Value) -> Session {
     let lti = RawValue::from_string(claims.to_string()).unwrap();
-    let ports = world.ports();
     let platform = launch_platform();
     let view = view_of(&lti, &platform);
     let launch = AssertedLaunch {
@@ -76,10 +75,7 @@ fn session(world: &World, claims: serde_json::Value) -> Session {
         view: &view,
         session_token: None,
     };
-    let id = block_on(start_session(ports.store, ports.rng, launch, NOW, 8 * 3600)).unwrap();
-    block_on(load_session(ports.store, &id, NOW))
-        .unwrap()
-        .unwrap()
+    stored_session(world, launch)
 }
 
 fn check(world: &World, session: &Session) -> Result<(), Error> {

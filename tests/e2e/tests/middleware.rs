@@ -182,20 +182,9 @@ const ROLES: [&str; 3] = [
 
 /// The assertion the origin received for a real launch into `/t/<name>`.
 fn launch_assertion(stack: &Stack, name: &str) -> String {
-    let reply = launch_with(stack, name, |claims| {
+    assertion_as(stack, &A1, name, |claims| {
         claims["https://purl.imsglobal.org/spec/lti/claim/roles"] = json!(ROLES);
-    });
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let assertion = stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .unwrap()
-        .to_owned();
-    remember(&assertion);
-    assertion
-}
-
-fn segment_json(segment: &str) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).unwrap()).unwrap()
+    })
 }
 
 fn encode(value: &Value) -> String {

@@ -177,7 +177,7 @@ fn with_a_p256_key_assertions_are_es256_and_platforms_get_rs256(_: &Stack) {
 
     let assertion = fresh_assertion(&stack, "es256");
     let (header, _) = assertion.split_once('.').unwrap();
-    let header = base64_json(header);
+    let header = segment_json(header);
     assert_eq!(header["alg"], "ES256");
     let binary = rust().get_program().to_owned();
     verifies(&stack, "es256-node", node);
@@ -199,12 +199,4 @@ fn with_a_p256_key_assertions_are_es256_and_platforms_get_rs256(_: &Stack) {
         1,
         "one RS256 client assertion, accepted"
     );
-}
-
-fn base64_json(segment: &str) -> serde_json::Value {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(segment)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
 }

@@ -63,28 +63,6 @@ const MOODLE: As = As {
     message_type: SUBMISSION_REVIEW,
 };
 
-/// The assertion the origin received for a launch as `who` into `/t/<name>`.
-fn assertion_as(stack: &Stack, who: &As, name: &str) -> String {
-    let reply = launch_as(stack, who, name, |_| {});
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let assertion = stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .expect("an assertion")
-        .to_owned();
-    remember(&assertion);
-    assertion
-}
-
-/// The claims of an assertion (the middleware tests verify its signature).
-fn payload(assertion: &str) -> Value {
-    use base64::Engine;
-    let payload = assertion.split('.').nth(1).expect("a JWS");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64url");
-    serde_json::from_slice(&bytes).expect("JSON")
-}
-
 /// The normalized view beside `lti`, for a Canvas resource link launch and a
 /// Moodle submission review, read from what the profiles send.
 fn the_view_reads_each_platforms_launch(stack: &Stack) {
@@ -106,7 +84,8 @@ fn the_view_reads_each_platforms_launch(stack: &Stack) {
         ),
     ];
     for (who, name, role, family, version) in cases {
-        let claims = payload(&assertion_as(stack, &who, name));
+        let assertion = assertion_as(stack, &who, name, |_| {});
+        let claims = segment_json(assertion.split('.').nth(1).unwrap());
         let lti = &claims["lti"];
         let claim = |name: &str| &lti[format!("https://purl.imsglobal.org/spec/lti/claim/{name}")];
         assert_eq!(claims["user"]["id"], lti["sub"], "{name}");
@@ -161,7 +140,7 @@ fn canvas_course_installs_launch_and_are_recorded(stack: &Stack) {
 
 fn canvas_services_carry_a_user_agent(stack: &Stack) {
     let deployment = stack.platform.canvas_course_deployment();
-    let bearer = assertion_as(stack, &canvas(&deployment), "canvas-grade");
+    let bearer = assertion_as(stack, &canvas(&deployment), "canvas-grade", |_| {});
     let (reply, _) = call(stack, "POST", "/lti/services/scores", &bearer, Some(SCORE));
     assert_eq!(reply.status, 200, "{}", reply.body);
     let agents = stack.platform.user_agents("canvas");
@@ -182,7 +161,7 @@ fn brightspace_gets_its_token_audience(stack: &Stack) {
         deployment_id: "brightspace-dep-1",
         message_type: RESOURCE_LINK,
     };
-    let bearer = assertion_as(stack, &who, "brightspace-grade");
+    let bearer = assertion_as(stack, &who, "brightspace-grade", |_| {});
     let (reply, _) = call(stack, "POST", "/lti/services/scores", &bearer, Some(SCORE));
     assert_eq!(reply.status, 200, "{}", reply.body);
     let (_, claims) = stack
@@ -240,7 +219,7 @@ fn skillstown_tokens_need_the_registration_fields(stack: &Stack) {
 }
 
 fn submission_review_is_forwarded(stack: &Stack) {
-    let bearer = assertion_as(stack, &MOODLE, "review");
+    let bearer = assertion_as(stack, &MOODLE, "review", |_| {});
     let claims = crate::launch::verify_assertion(stack, &bearer);
     let lti = &claims["lti"];
     assert_eq!(
@@ -268,7 +247,7 @@ fn roster_filters_reach_the_platform(stack: &Stack) {
         message_type: RESOURCE_LINK,
         ..MOODLE
     };
-    let bearer = assertion_as(stack, &who, "roster-filtered");
+    let bearer = assertion_as(stack, &who, "roster-filtered", |_| {});
     let path = "/lti/services/members?role=Learner&rlid=rl-2&other=dropped";
     let (reply, body) = call(stack, "GET", path, &bearer, None);
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -281,7 +260,7 @@ fn roster_filters_reach_the_platform(stack: &Stack) {
 }
 
 fn one_line_item_is_read_updated_and_deleted(stack: &Stack) {
-    let bearer = assertion_as(stack, &A1, "lineitem-crud");
+    let bearer = assertion_as(stack, &A1, "lineitem-crud", |_| {});
     let new = r#"{"label": "Quiz 7", "scoreMaximum": 10, "tag": "quiz"}"#;
     let (reply, created) = call(stack, "POST", "/lti/services/lineitems", &bearer, Some(new));
     assert_eq!(reply.status, 201, "{}", reply.body);

@@ -64,25 +64,13 @@ pub const TESTS: &[(&str, Test)] = &[
 
 pub const SCORE: &str = r#"{"scoreGiven": 8, "scoreMaximum": 10, "activityProgress": "Completed", "gradingProgress": "FullyGraded", "comment": "well done"}"#;
 
-/// The assertion the origin received for a launch edited by `edit`.
-pub fn assertion_with(
-    stack: &Stack,
-    name: &str,
-    message_type: &str,
-    edit: impl FnOnce(&mut Value),
-) -> String {
-    let reply = launch_as(stack, &As { message_type, ..A1 }, name, edit);
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let assertion = stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .unwrap()
-        .to_owned();
-    remember(&assertion);
-    assertion
-}
+const DEEP_LINKING: As = As {
+    message_type: "LtiDeepLinkingRequest",
+    ..A1
+};
 
 fn assertion(stack: &Stack, name: &str) -> String {
-    assertion_with(stack, name, RESOURCE_LINK, |_| {})
+    assertion_as(stack, &A1, name, |_| {})
 }
 
 /// A server-to-server call as the origin makes it.
@@ -226,7 +214,7 @@ fn members_follow_every_page(stack: &Stack) {
 }
 
 fn deep_linking_response_reaches_the_platform(stack: &Stack) {
-    let bearer = assertion_with(stack, "svc-deep-link", "LtiDeepLinkingRequest", |_| {});
+    let bearer = assertion_as(stack, &DEEP_LINKING, "svc-deep-link", |_| {});
     let items = json!({"content_items": [
         {"type": "ltiResourceLink", "title": "Chapter 1", "url": stack.url("/chapters/1"), "lineItem": {"scoreMaximum": 10}},
         {"type": "link", "title": "Reading", "url": "https://example.com/reading"}
@@ -282,7 +270,7 @@ fn deep_linking_needs_a_deep_linking_launch(stack: &Stack) {
 
 fn bad_payloads_never_reach_the_platform(stack: &Stack) {
     let bearer = assertion(stack, "svc-bad");
-    let deep = assertion_with(stack, "svc-bad-dl", "LtiDeepLinkingRequest", |_| {});
+    let deep = assertion_as(stack, &DEEP_LINKING, "svc-bad-dl", |_| {});
     let before = stack.platform.service_requests("a").len();
     let cases = [
         (
@@ -400,7 +388,7 @@ fn unknown_routes_and_methods_get_404_and_405(stack: &Stack) {
 
 fn ungranted_scopes_and_lineitems_are_refused(stack: &Stack) {
     let ags = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
-    let bearer = assertion_with(stack, "svc-readonly", RESOURCE_LINK, |c| {
+    let bearer = assertion_as(stack, &A1, "svc-readonly", |c| {
         c[ags]["scope"] =
             json!(["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"]);
     });
@@ -429,7 +417,7 @@ fn ungranted_scopes_and_lineitems_are_refused(stack: &Stack) {
     );
     assert_eq!(reply.status, 403, "{}", reply.body);
     assert!(body["message"].as_str().unwrap().contains("lineitem"));
-    let bearer = assertion_with(stack, "svc-no-nrps", RESOURCE_LINK, |c| {
+    let bearer = assertion_as(stack, &A1, "svc-no-nrps", |c| {
         c.as_object_mut()
             .unwrap()
             .remove("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice");
@@ -509,16 +497,7 @@ fn service_tokens_grade_in_the_background(stack: &Stack) {
     let (reply, _) = call(stack, "POST", "/lti/services/token", &token, None);
     assert_eq!(reply.status, 401, "a service token cannot mint another");
     // It is no assertion: the origin's audience check refuses it.
-    let claims: Value = {
-        use base64::Engine;
-        let payload = token.split('.').nth(1).unwrap();
-        serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .unwrap(),
-        )
-        .unwrap()
-    };
+    let claims = segment_json(token.split('.').nth(1).unwrap());
     assert_ne!(claims["aud"], stack.origin.base_url());
     assert!(
         claims["lti"].get("email").is_none(),

@@ -178,11 +178,13 @@ async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
     if !valid {
         return Err(Error::BadSignature);
     }
-    let launch = check_claims(jws.payload, registration, login, ports.now, tool_base)?;
-    Ok(VerifiedLaunch {
-        login: Some(state.to_owned()),
-        ..launch
-    })
+    check_claims(
+        jws.payload,
+        registration,
+        (state, login),
+        ports.now,
+        tool_base,
+    )
 }
 
 /// Hands a verified launch to the origin: `forward`, the origin request,
@@ -292,11 +294,11 @@ async fn decide<K: KeyValue, H: HttpClient, C: Crypto>(
     Ok(LaunchDecision::ConfirmInBrowser(page))
 }
 
-/// Steps 6-11: the claims, against the registration and the login.
+/// Steps 6-11: the claims, against the registration and the login of `state`.
 fn check_claims(
     payload: Vec<u8>,
     registration: Rc<PlatformRegistration>,
-    login: &LoginState,
+    (state, login): (&str, &LoginState),
     now: u64,
     tool_base: &Url,
 ) -> Result<VerifiedLaunch> {
@@ -330,6 +332,6 @@ fn check_claims(
         claims: RawValue::from_string(text).map_err(|_| not_json())?,
         message_type,
         target_link_uri,
-        login: None,
+        login: Some(state.to_owned()),
     })
 }

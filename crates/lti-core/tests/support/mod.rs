@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
+use lti_core::assertion::AssertedLaunch;
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
 use lti_core::jwks::PublicJwk;
@@ -16,7 +17,7 @@ use lti_core::login::{initiate_login, save_login, LoginRequest};
 use lti_core::ports::*;
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
-use lti_core::session::new_session_id;
+use lti_core::session::{load_session, new_session_id, start_session, Session, DEFAULT_TTL};
 use lti_core::Error;
 use serde_json::{json, Value};
 use url::Url;
@@ -336,4 +337,20 @@ pub fn launch_with(edit: impl FnOnce(&mut Value)) -> Result<VerifiedLaunch, Erro
 /// The URI of an LTI core claim.
 pub fn lti(name: &str) -> String {
     format!("https://purl.imsglobal.org/spec/lti/claim/{name}")
+}
+
+/// Stores a session for `launch` and reads it back, as a later request would.
+pub fn stored_session(world: &World, launch: AssertedLaunch<'_>) -> Session {
+    let ports = world.ports();
+    let id = block_on(start_session(
+        ports.store,
+        ports.rng,
+        launch,
+        NOW,
+        DEFAULT_TTL,
+    ))
+    .unwrap();
+    block_on(load_session(ports.store, &id, NOW))
+        .unwrap()
+        .expect("the session just stored")
 }

@@ -104,6 +104,28 @@ pub fn launch_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Val
     )
 }
 
+/// The assertion the origin received for a launch as `who` into `/t/<name>`,
+/// its claims edited by `edit`.
+pub fn assertion_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let reply = launch_as(stack, who, name, edit);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let assertion = stack.origin.requests_to(&format!("/t/{name}"))[0]
+        .assertion()
+        .expect("an assertion")
+        .to_owned();
+    remember(&assertion);
+    assertion
+}
+
+/// The JSON of one base64url segment of a JWS (header or claims), unverified.
+pub fn segment_json(segment: &str) -> Value {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
 /// `launch_as` for `tool-a1`'s resource link.
 pub fn launch_with(stack: &Stack, name: &str, edit: impl FnOnce(&mut Value)) -> Reply {
     launch_as(stack, &A1, name, edit)
