@@ -86,20 +86,6 @@ struct NewSession<'a> {
     expires_at: u64,
 }
 
-/// Stores a session for `launch` (its claims, the registration and deployment
-/// it acts for, its view) and returns its id, for the cookie.
-pub async fn start_session(
-    store: &impl KeyValue,
-    rng: &dyn Rng,
-    launch: AssertedLaunch<'_>,
-    now: u64,
-    ttl: u64,
-) -> Result<String> {
-    let id = new_session_id(rng);
-    store_session(store, &id, launch, now, ttl).await?;
-    Ok(id)
-}
-
 /// A fresh session id. A launch mints it before storing the session: its
 /// assertion may carry it (a cookieless session's token), and the write runs
 /// beside the origin request ([`crate::launch::settle_launch`]).
@@ -107,7 +93,8 @@ pub fn new_session_id(rng: &dyn Rng) -> String {
     random_token(rng)
 }
 
-/// Stores the session `id` for `launch`.
+/// Stores the session `id` for `launch`: its claims, the registration and
+/// deployment it acts for, its view.
 pub async fn store_session(
     store: &impl KeyValue,
     id: &str,

@@ -17,7 +17,7 @@ use lti_core::login::{initiate_login, save_login, LoginRequest};
 use lti_core::ports::*;
 use lti_core::registration::find_registration;
 use lti_core::rust_crypto::RustCrypto;
-use lti_core::session::{load_session, new_session_id, start_session, Session, DEFAULT_TTL};
+use lti_core::session::{load_session, new_session_id, store_session, Session, DEFAULT_TTL};
 use lti_core::Error;
 use serde_json::{json, Value};
 use url::Url;
@@ -342,14 +342,8 @@ pub fn lti(name: &str) -> String {
 /// Stores a session for `launch` and reads it back, as a later request would.
 pub fn stored_session(world: &World, launch: AssertedLaunch<'_>) -> Session {
     let ports = world.ports();
-    let id = block_on(start_session(
-        ports.store,
-        ports.rng,
-        launch,
-        NOW,
-        DEFAULT_TTL,
-    ))
-    .unwrap();
+    let id = new_session_id(ports.rng);
+    block_on(store_session(ports.store, &id, launch, NOW, DEFAULT_TTL)).unwrap();
     block_on(load_session(ports.store, &id, NOW))
         .unwrap()
         .expect("the session just stored")
