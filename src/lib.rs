@@ -3,6 +3,7 @@
 
 mod body;
 mod config;
+mod context;
 mod forward;
 mod login_state;
 mod platform;

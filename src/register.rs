@@ -10,8 +10,8 @@ use lti_core::html::Page;
 use url::Url;
 use worker::{console_log, Method, Response};
 
+use crate::context::{Incoming, Runtime};
 use crate::response::{page_headers, script_page, Failure};
-use crate::routes::{Incoming, Runtime};
 
 /// The route; the secret is the rest of the path.
 pub const PREFIX: &str = "/lti/register/";

@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 use url::Url;
 use worker::{Headers, Method, Response};
 
+use crate::context::{Incoming, Runtime};
 use crate::response::Failure;
-use crate::routes::{Incoming, Runtime};
 
 /// Every service path, for telling a wrong method (405) from no such service (404).
 const ROUTES: [&str; 7] = [

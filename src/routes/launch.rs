@@ -17,7 +17,8 @@ use lti_core::Error;
 use url::Url;
 use worker::{Env, Headers, Method};
 
-use super::{check_same_site, pairs, params, Incoming, Outcome, Runtime};
+use super::{check_same_site, Outcome};
+use crate::context::{pairs, params, Incoming, Runtime};
 use crate::forward::Forward;
 use crate::platform::{FetchClient, Store, WebCrypto};
 use crate::response::{page_headers, script_page, Failure, LAUNCH_HINT};
