@@ -5,6 +5,7 @@
 use std::fmt;
 use std::rc::Rc;
 
+use crate::cache::MemoryCache;
 use crate::jwks::PublicJwk;
 
 /// A key-value store with per-entry expiry (Workers KV, or memory in tests).
@@ -183,9 +184,6 @@ pub struct HttpError(pub String);
 #[error("crypto: {0}")]
 pub struct CryptoError(pub String);
 
-/// Seconds an isolate remembers that no registration matched.
-pub const ABSENT_TTL: u64 = 10;
-
 /// Everything a flow needs from the runtime, for one request.
 pub struct Ports<'a, K, H, C> {
     /// Platform registrations (`PLATFORMS`).
@@ -198,35 +196,7 @@ pub struct Ports<'a, K, H, C> {
     pub crypto: &'a C,
     pub rng: &'a dyn Rng,
     /// Survives between requests on one isolate.
-    pub cache: &'a crate::cache::MemoryCache,
+    pub cache: &'a MemoryCache,
     /// Unix seconds, read once per request.
     pub now: u64,
-}
-
-impl<'a, K: KeyValue, H, C> Ports<'a, K, H, C> {
-    /// Registrations through the memory cache: operator edits show within a
-    /// minute, and a new registration within [`ABSENT_TTL`] seconds.
-    /// Absences are remembered because any client can name an issuer: logins
-    /// for unknown platforms cost one KV read per isolate and window, not one each.
-    pub fn cached_platforms(&self) -> crate::cache::Cached<'a, K> {
-        crate::cache::Cached {
-            inner: self.platforms,
-            cache: self.cache,
-            ttl: 60,
-            absent_ttl: ABSENT_TTL,
-            now: self.now,
-        }
-    }
-
-    /// Long-lived store entries (keys) through the memory cache. Absences are
-    /// not remembered: an entry written by another isolate must be seen.
-    pub fn cached_store(&self) -> crate::cache::Cached<'a, K> {
-        crate::cache::Cached {
-            inner: self.store,
-            cache: self.cache,
-            ttl: 300,
-            absent_ttl: 0,
-            now: self.now,
-        }
-    }
 }

@@ -4,7 +4,8 @@
 mod support;
 
 use lti_core::assertion::AssertedLaunch;
-use lti_core::ports::{KeyValue, ABSENT_TTL};
+use lti_core::cache::store::ABSENT_TTL;
+use lti_core::ports::KeyValue;
 use lti_core::registration::find_registration;
 use lti_core::session::{check_session_grant, Session};
 use lti_core::Error;

@@ -3,13 +3,15 @@
 //! parses each of them once rather than on every request. Where asked, it also
 //! remembers for a short while that an entry is absent, so unauthenticated
 //! requests naming unknown platforms do not each cost a KV read.
+//!
+//! [`MemoryCache`] is the memory; [`store::Cached`] reads a store through it.
+
+pub mod store;
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-
-use crate::ports::{KeyValue, StorageError};
 
 /// A value of any type and its expiry (unix seconds).
 type Entry = (Rc<dyn Any>, u64);
@@ -54,7 +56,7 @@ impl MemoryCache {
         entries.insert(key.to_owned(), (value, until));
     }
 
-    fn remove(&self, key: &str) {
+    pub(crate) fn remove(&self, key: &str) {
         self.entries.borrow_mut().remove(key);
         self.absent.borrow_mut().remove(key);
     }
@@ -88,7 +90,7 @@ impl MemoryCache {
 }
 
 /// The cache key of a listing of `prefix`.
-fn listing_key(prefix: &str, limit: usize) -> String {
+pub(crate) fn listing_key(prefix: &str, limit: usize) -> String {
     format!("list:{limit}:{prefix}")
 }
 
@@ -96,98 +98,4 @@ fn listing_key(prefix: &str, limit: usize) -> String {
 fn listed_prefix(cache_key: &str) -> Option<&str> {
     let (_limit, prefix) = cache_key.strip_prefix("list:")?.split_once(':')?;
     Some(prefix)
-}
-
-/// A store read through the memory cache for `ttl` seconds; writes go through.
-pub struct Cached<'a, K> {
-    pub inner: &'a K,
-    pub cache: &'a MemoryCache,
-    pub ttl: u64,
-    /// How long a read or listing that found nothing is remembered; 0 for never.
-    pub absent_ttl: u64,
-    pub now: u64,
-}
-
-impl<K> Cached<'_, K> {
-    /// Only a layer that remembers absences consults them: the layers share
-    /// one cache, and another layer's absence says nothing about this store.
-    fn known_absent(&self, key: &str) -> bool {
-        self.absent_ttl > 0 && self.cache.is_absent(key, self.now)
-    }
-
-    fn remember_absent(&self, key: &str) {
-        if self.absent_ttl > 0 {
-            self.cache.insert_absent(key, self.now + self.absent_ttl);
-        }
-    }
-}
-
-impl<K: KeyValue> KeyValue for Cached<'_, K> {
-    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
-        if let Some(value) = self.cache.get::<String>(key, self.now) {
-            return Ok(Some(value.as_ref().clone()));
-        }
-        if self.known_absent(key) {
-            return Ok(None);
-        }
-        let value = self.inner.get(key).await?;
-        match &value {
-            Some(value) => self
-                .cache
-                .insert(key, Rc::new(value.clone()), self.now + self.ttl),
-            None => self.remember_absent(key),
-        }
-        Ok(value)
-    }
-
-    /// The parsed value replaces the text in the cache: later reads skip parsing.
-    async fn get_parsed<T: 'static, E: From<StorageError>>(
-        &self,
-        key: &str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Result<Option<Rc<T>>, E> {
-        if let Some(parsed) = self.cache.get::<T>(key, self.now) {
-            return Ok(Some(parsed));
-        }
-        let Some(text) = self.get(key).await? else {
-            return Ok(None);
-        };
-        let parsed = Rc::new(parse(&text)?);
-        self.cache.insert(key, parsed.clone(), self.now + self.ttl);
-        Ok(Some(parsed))
-    }
-
-    async fn put(&self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), StorageError> {
-        self.inner.put(key, value, ttl).await?;
-        // Forgets a remembered absence too.
-        self.cache.remove(key);
-        self.cache
-            .insert(key, Rc::new(value.to_owned()), self.now + self.ttl);
-        Ok(())
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.cache.remove(key);
-        self.inner.delete(key).await
-    }
-
-    /// Listings are kept too: a login without `client_id` costs no KV list
-    /// on a warm isolate. Empty ones count as absent.
-    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
-        let key = listing_key(prefix, limit);
-        if let Some(keys) = self.cache.get::<Vec<String>>(&key, self.now) {
-            return Ok(keys.as_ref().clone());
-        }
-        if self.known_absent(&key) {
-            return Ok(Vec::new());
-        }
-        let keys = self.inner.list(prefix, limit).await?;
-        if keys.is_empty() {
-            self.remember_absent(&key);
-        } else {
-            let until = self.now + self.ttl;
-            self.cache.insert(&key, Rc::new(keys.clone()), until);
-        }
-        Ok(keys)
-    }
 }
