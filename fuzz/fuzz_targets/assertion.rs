@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     let parsed = jws::parse(token);
     render_err(&parsed);
     if let Ok(jws) = parsed {
-        let _ = (jws.header.alg.as_str(), jws.header.kid.as_deref(), jws.signature.len());
+        let _ = (
+            jws.header.alg.as_str(),
+            jws.header.kid.as_deref(),
+            jws.signature.len(),
+        );
         if let Ok(claims) = serde_json::from_slice::<AssertionClaims>(&jws.payload) {
             let stored = serde_json::to_vec(&claims).expect("claims serialize");
             let back: AssertionClaims = serde_json::from_slice(&stored).expect("claims read back");

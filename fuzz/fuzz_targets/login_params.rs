@@ -37,8 +37,14 @@ fuzz_target!(|data: &[u8]| {
         // The platform receives the login_hint intact, beside our state and nonce.
         let location = Url::parse(&redirect.location).expect("location parses");
         let hint = location.query_pairs().find(|(n, _)| n == "login_hint");
-        assert_eq!(hint.map(|(_, v)| v.into_owned()), Some(request.login_hint.clone()));
-        assert_eq!(redirect.login_state.target_link_uri, request.target_link_uri);
+        assert_eq!(
+            hint.map(|(_, v)| v.into_owned()),
+            Some(request.login_hint.clone())
+        );
+        assert_eq!(
+            redirect.login_state.target_link_uri,
+            request.target_link_uri
+        );
         // With platform storage: one script, which no supplied value closes.
         if let Some(page) = login_page(&redirect, &FixedRng) {
             assert!(request.lti_storage_target.is_some());

@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Some(next) = paging::next_link(text) {
             assert!(text.contains(next.as_str()));
-            let _ = paging::same_origin("https://lms.example.edu/api/lti/courses/7/names_and_roles", &next);
+            let _ = paging::same_origin(
+                "https://lms.example.edu/api/lti/courses/7/names_and_roles",
+                &next,
+            );
         }
         choose(&ags_claim, Some(text));
     }

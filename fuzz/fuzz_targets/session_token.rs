@@ -25,7 +25,9 @@ fuzz_target!(|data: &[u8]| {
     let credential = session_credential(Some("cookie"), &presented);
     render_err(&credential);
     if let Ok(Some(credential)) = credential {
-        assert!(presented.iter().all(|t| t.is_empty() || *t == credential.id()));
+        assert!(presented
+            .iter()
+            .all(|t| t.is_empty() || *t == credential.id()));
     }
     let pairs = form(data);
     render_err(&LaunchProof::from_params(borrowed(&pairs)));

@@ -14,20 +14,21 @@ pub const CLIENT_ID: &str = "lti-edge-client";
 pub const DEPLOYMENT_ID: &str = "deployment-1";
 pub const TOOL_BASE: &str = "https://tool.example.com";
 
+/// The registration the seeds are written for, with `quirks` (JSON members) added.
+pub fn registration_with(quirks: &str) -> PlatformRegistration {
+    let json = format!(
+        r#"{{"issuer":"{ISSUER}","client_id":"{CLIENT_ID}",
+        "authorization_endpoint":"{ISSUER}/mod/lti/auth.php",
+        "token_endpoint":"{ISSUER}/mod/lti/token.php",
+        "jwks_uri":"{ISSUER}/mod/lti/certs.php",
+        "deployment_ids":["{DEPLOYMENT_ID}","deployment-2"]{quirks}}}"#
+    );
+    PlatformRegistration::parse(&format!("{ISSUER}#{CLIENT_ID}"), &json).expect("valid")
+}
+
 /// The registration the seeds are written for.
 pub fn registration() -> PlatformRegistration {
-    PlatformRegistration {
-        issuer: ISSUER.into(),
-        client_id: CLIENT_ID.into(),
-        authorization_endpoint: format!("{ISSUER}/mod/lti/auth.php"),
-        token_endpoint: format!("{ISSUER}/mod/lti/token.php"),
-        jwks_uri: format!("{ISSUER}/mod/lti/certs.php"),
-        deployment_ids: vec![DEPLOYMENT_ID.into(), "deployment-2".into()],
-        token_audience: None,
-        launch_audience: None,
-        minimal_claims: false,
-        scores_url: None,
-    }
+    registration_with("")
 }
 
 pub fn tool_base() -> Url {

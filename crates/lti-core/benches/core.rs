@@ -17,6 +17,7 @@ use std::time::Duration;
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use lti_core::assertion::{issue_assertion, AssertionConfig};
 use lti_core::b64;
+use lti_core::ids::RegistrationKey;
 use lti_core::launch::{verify_launch, LaunchRequest};
 use lti_core::login::{initiate_login, save_login, LoginRequest, LoginState};
 use lti_core::ports::{Alg, Crypto};
@@ -64,7 +65,7 @@ fn launch_claims(nonce: &str) -> Value {
 fn remember_login(world: &World, state: &str) {
     let login = LoginState {
         nonce: NONCE.into(),
-        registration: format!("{ISSUER}#{CLIENT_ID}"),
+        registration: RegistrationKey::of(ISSUER, CLIENT_ID),
         target_link_uri: format!("{TOOL}/course/1"),
         ..LoginState::default()
     };

@@ -124,7 +124,7 @@ impl CachedJwks {
 }
 
 pub fn jwks_request(registration: &PlatformRegistration) -> HttpRequest {
-    HttpRequest::get(&registration.jwks_uri).header("accept", "application/json")
+    HttpRequest::get(registration.jwks_uri()).header("accept", "application/json")
 }
 
 /// Parses a JWKS response, keeping only keys that can verify RS256.
@@ -175,7 +175,7 @@ pub fn max_age(cache_control: Option<&str>) -> u64 {
 }
 
 fn store_key(registration: &PlatformRegistration) -> String {
-    format!("jwks:{}", registration.jwks_uri)
+    format!("jwks:{}", registration.jwks_uri())
 }
 
 /// The platform key that signed a token: from the cache while it is fresh and
@@ -202,7 +202,7 @@ pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     let stale = cached.and_then(|c| c.find(kid)).cloned();
     let cooldown = Cooldown {
         cache: ports.cache,
-        jwks_uri: &registration.jwks_uri,
+        jwks_uri: registration.jwks_uri(),
         now,
     };
     if let Some(reason) = cooldown.recent_failure() {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::ids::RegistrationKey;
 use crate::platform_storage::{mint_proof, StorageProof, StorageTarget};
 use crate::ports::{KeyValue, Rng};
 use crate::registration::PlatformRegistration;
@@ -81,7 +82,7 @@ struct Params {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginState {
     pub nonce: String,
-    pub registration: String,
+    pub registration: RegistrationKey,
     pub target_link_uri: String,
     /// The login's `lti_deployment_id`, if it named one: the deployment of a
     /// minimal-claims launch.
@@ -130,9 +131,9 @@ fn restart_query(request: &LoginRequest, registration: &PlatformRegistration) ->
         .append_pair("login_hint", &request.login_hint)
         .append_pair("target_link_uri", &request.target_link_uri);
     let optional = [
-        ("lti_message_hint", request.lti_message_hint.as_ref()),
-        ("client_id", Some(&registration.client_id)),
-        ("lti_deployment_id", request.lti_deployment_id.as_ref()),
+        ("lti_message_hint", request.lti_message_hint.as_deref()),
+        ("client_id", Some(registration.client_id().as_str())),
+        ("lti_deployment_id", request.lti_deployment_id.as_deref()),
     ];
     for (name, value) in optional {
         if let Some(value) = value {
@@ -206,7 +207,7 @@ fn authentication_request(
     let redirect_uri = tool_base
         .join("/lti/launch")
         .expect("a path joins a base URL");
-    let mut location = Url::parse(&registration.authorization_endpoint)
+    let mut location = Url::parse(registration.authorization_endpoint())
         .map_err(|e| Error::Config(format!("authorization_endpoint: {e}")))?;
     {
         let mut query = location.query_pairs_mut();
@@ -215,7 +216,7 @@ fn authentication_request(
             .append_pair("response_type", "id_token")
             .append_pair("response_mode", "form_post")
             .append_pair("prompt", "none")
-            .append_pair("client_id", &registration.client_id)
+            .append_pair("client_id", registration.client_id().as_str())
             .append_pair("redirect_uri", redirect_uri.as_str())
             .append_pair("login_hint", &request.login_hint);
         if let Some(hint) = &request.lti_message_hint {

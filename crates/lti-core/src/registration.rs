@@ -7,41 +7,48 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::ids::{ClientId, DeploymentId, Issuer, RegistrationKey};
 use crate::ports::KeyValue;
 
 /// The `deployment_ids` entry that accepts every deployment of the client.
 pub const ANY_DEPLOYMENT: &str = "*";
 
-/// One registration of this tool on a platform.
+/// One registration of this tool on a platform, obtained only through
+/// [`PlatformRegistration::parse`], so every field has been validated.
 ///
 /// The optional fields are platform quirks, each off by default and each
 /// loosening only what it names: signature, `iss`, `exp`, nonce and state
 /// checks never loosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PlatformRegistration(Fields);
+
+/// The stored JSON, as operators write it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlatformRegistration {
-    pub issuer: String,
-    pub client_id: String,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub jwks_uri: String,
+struct Fields {
+    issuer: Issuer,
+    client_id: ClientId,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    jwks_uri: String,
     /// The registered deployments, or exactly `["*"]` for every deployment.
-    pub deployment_ids: Vec<String>,
+    deployment_ids: Vec<DeploymentId>,
     /// The `aud` of client assertions sent to the token endpoint, when the
     /// platform documents one other than `token_endpoint` (Brightspace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_audience: Option<String>,
+    token_audience: Option<String>,
     /// The `aud` this platform puts in its id_tokens instead of the client_id
     /// (SkillsTown: the customer's company name); accepted in its place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub launch_audience: Option<String>,
+    launch_audience: Option<String>,
     /// Accept id_tokens without the LTI message claims as resource link
     /// launches, taking deployment and target from the login (SkillsTown).
     #[serde(default, skip_serializing_if = "is_false")]
-    pub minimal_claims: bool,
+    minimal_claims: bool,
     /// Where scores are POSTed, when not to `<lineitem>/scores`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scores_url: Option<ScoresUrl>,
+    scores_url: Option<ScoresUrl>,
 }
 
 /// Where a platform takes scores.
@@ -56,24 +63,20 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
-/// The KV key of a registration: `<issuer>#<client_id>`.
-pub fn registration_key(issuer: &str, client_id: &str) -> String {
-    format!("{issuer}#{client_id}")
-}
-
 impl PlatformRegistration {
-    /// Parses a stored registration; unknown fields and unsafe endpoints are errors.
+    /// Parses the registration stored under `key`; unknown fields, unsafe
+    /// endpoints and a key other than `<issuer>#<client_id>` are errors.
     pub fn parse(key: &str, json: &str) -> Result<Self> {
         let invalid = |reason: String| Error::InvalidRegistration {
             key: key.to_owned(),
             reason,
         };
-        let reg: Self =
+        let reg: Fields =
             serde_json::from_slice(json.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-        if reg.issuer.is_empty() || reg.client_id.is_empty() {
+        if reg.issuer.as_str().is_empty() || reg.client_id.as_str().is_empty() {
             return Err(invalid("issuer and client_id must not be empty".into()));
         }
-        if registration_key(&reg.issuer, &reg.client_id) != key {
+        if RegistrationKey::of(reg.issuer.as_str(), reg.client_id.as_str()).as_str() != key {
             return Err(invalid("issuer and client_id do not match the key".into()));
         }
         check_deployment_ids(&reg.deployment_ids).map_err(invalid)?;
@@ -92,35 +95,85 @@ impl PlatformRegistration {
         ] {
             check_endpoint(url).map_err(|reason| invalid(format!("{field}: {reason}")))?;
         }
-        Ok(reg)
+        Ok(Self(reg))
     }
 
-    pub fn key(&self) -> String {
-        registration_key(&self.issuer, &self.client_id)
+    pub fn key(&self) -> RegistrationKey {
+        RegistrationKey::of(self.0.issuer.as_str(), self.0.client_id.as_str())
+    }
+
+    pub fn issuer(&self) -> &Issuer {
+        &self.0.issuer
+    }
+
+    pub fn client_id(&self) -> &ClientId {
+        &self.0.client_id
+    }
+
+    pub fn authorization_endpoint(&self) -> &str {
+        &self.0.authorization_endpoint
+    }
+
+    pub fn token_endpoint(&self) -> &str {
+        &self.0.token_endpoint
+    }
+
+    pub fn jwks_uri(&self) -> &str {
+        &self.0.jwks_uri
+    }
+
+    /// The registered deployments, or exactly `["*"]` for every deployment.
+    pub fn deployment_ids(&self) -> &[DeploymentId] {
+        &self.0.deployment_ids
+    }
+
+    /// The `aud` of client assertions sent to the token endpoint, when the
+    /// platform documents one other than `token_endpoint` (Brightspace).
+    pub fn token_audience(&self) -> Option<&str> {
+        self.0.token_audience.as_deref()
+    }
+
+    /// The `aud` this platform puts in its id_tokens instead of the client_id.
+    pub fn launch_audience(&self) -> Option<&str> {
+        self.0.launch_audience.as_deref()
+    }
+
+    /// Whether id_tokens without the LTI message claims are resource link launches.
+    pub fn minimal_claims(&self) -> bool {
+        self.0.minimal_claims
+    }
+
+    pub fn scores_url(&self) -> Option<ScoresUrl> {
+        self.0.scores_url
     }
 
     /// Whether `deployment_id` is registered: listed, or any under `["*"]`.
     pub fn has_deployment(&self, deployment_id: &str) -> bool {
-        self.accepts_any_deployment() || self.deployment_ids.iter().any(|d| d == deployment_id)
+        self.accepts_any_deployment()
+            || self
+                .0
+                .deployment_ids
+                .iter()
+                .any(|d| d.as_str() == deployment_id)
     }
 
     /// Whether `deployment_ids` is `["*"]`: every deployment of the client.
     pub fn accepts_any_deployment(&self) -> bool {
-        self.deployment_ids == [ANY_DEPLOYMENT]
+        matches!(&self.0.deployment_ids[..], [only] if only.as_str() == ANY_DEPLOYMENT)
     }
 }
 
 /// At least one deployment, and `"*"` only on its own.
-fn check_deployment_ids(ids: &[String]) -> std::result::Result<(), String> {
+fn check_deployment_ids(ids: &[DeploymentId]) -> std::result::Result<(), String> {
     if ids.is_empty() {
         return Err("deployment_ids must list at least one deployment".into());
     }
-    if ids.len() > 1 && ids.iter().any(|d| d == ANY_DEPLOYMENT) {
+    if ids.len() > 1 && ids.iter().any(|d| d.as_str() == ANY_DEPLOYMENT) {
         return Err(
             r#"deployment_ids: "*" accepts every deployment and must be the only entry"#.into(),
         );
     }
-    if ids.iter().any(String::is_empty) {
+    if ids.iter().any(|d| d.as_str().is_empty()) {
         return Err("deployment_ids must not contain an empty id".into());
     }
     Ok(())
@@ -148,7 +201,7 @@ pub async fn find_registration(
     client_id: Option<&str>,
 ) -> Result<Rc<PlatformRegistration>> {
     let key = match client_id {
-        Some(client_id) => registration_key(issuer, client_id),
+        Some(client_id) => RegistrationKey::of(issuer, client_id),
         None => sole_registration_key(platforms, issuer).await?,
     };
     load_registration(platforms, &key)
@@ -159,10 +212,12 @@ pub async fn find_registration(
         })
 }
 
-async fn sole_registration_key(platforms: &impl KeyValue, issuer: &str) -> Result<String> {
-    let mut keys = platforms.list(&registration_key(issuer, ""), 2).await?;
+async fn sole_registration_key(platforms: &impl KeyValue, issuer: &str) -> Result<RegistrationKey> {
+    let mut keys = platforms
+        .list(RegistrationKey::of(issuer, "").as_str(), 2)
+        .await?;
     match keys.len() {
-        1 => Ok(keys.remove(0)),
+        1 => Ok(RegistrationKey::new(keys.remove(0))),
         0 => Err(Error::UnknownPlatform {
             issuer: issuer.to_owned(),
             client_id: None,
@@ -175,10 +230,10 @@ async fn sole_registration_key(platforms: &impl KeyValue, issuer: &str) -> Resul
 /// not copied: a warm isolate keeps it parsed in its memory cache.
 pub async fn load_registration(
     platforms: &impl KeyValue,
-    key: &str,
+    key: &RegistrationKey,
 ) -> Result<Option<Rc<PlatformRegistration>>> {
-    let parse = |json: &str| PlatformRegistration::parse(key, json);
-    platforms.get_parsed(key, parse).await
+    let parse = |json: &str| PlatformRegistration::parse(key.as_str(), json);
+    platforms.get_parsed(key.as_str(), parse).await
 }
 
 #[cfg(test)]
@@ -238,10 +293,10 @@ mod tests {
     #[test]
     fn quirk_fields_default_to_off() {
         let reg = PlatformRegistration::parse(KEY, &json("https://lms.example.edu/jwks")).unwrap();
-        assert_eq!(reg.token_audience, None);
-        assert_eq!(reg.launch_audience, None);
-        assert!(!reg.minimal_claims);
-        assert_eq!(reg.scores_url, None);
+        assert_eq!(reg.token_audience(), None);
+        assert_eq!(reg.launch_audience(), None);
+        assert!(!reg.minimal_claims());
+        assert_eq!(reg.scores_url(), None);
         let stored = serde_json::to_value(&reg).unwrap();
         for field in [
             "token_audience",
@@ -264,12 +319,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            reg.token_audience.as_deref(),
+            reg.token_audience(),
             Some("https://auth.brightspace.com/core/connect/token")
         );
-        assert_eq!(reg.launch_audience.as_deref(), Some("Acme Corp"));
-        assert!(reg.minimal_claims);
-        assert_eq!(reg.scores_url, Some(ScoresUrl::Lineitem));
+        assert_eq!(reg.launch_audience(), Some("Acme Corp"));
+        assert!(reg.minimal_claims());
+        assert_eq!(reg.scores_url(), Some(ScoresUrl::Lineitem));
         let again = serde_json::to_string(&reg).unwrap();
         assert_eq!(PlatformRegistration::parse(KEY, &again).unwrap(), reg);
     }

@@ -98,7 +98,10 @@ fn the_launchs_assertion_authorizes_for_its_registration_and_deployment() {
     let grant = caller.grant();
     assert_eq!(grant.platform, &launch_platform());
     assert_eq!(grant.user_id(), Some("user-1"));
-    assert_eq!(caller.registration().key(), format!("{ISSUER}#{CLIENT_ID}"));
+    assert_eq!(
+        caller.registration().key().as_str(),
+        format!("{ISSUER}#{CLIENT_ID}").as_str()
+    );
     assert!(!caller.is_service_token());
     // The scheme in any case; spaces around the token are not part of it.
     let header = format!("bearer  {} ", launched.assertion());

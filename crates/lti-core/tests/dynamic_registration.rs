@@ -220,18 +220,18 @@ fn registers_and_stores_a_registration_launches_can_read() {
     let stored = rig.stored(NEW_KEY).expect("stored");
     let reg = PlatformRegistration::parse(NEW_KEY, &stored).unwrap();
     assert_eq!(
-        reg.authorization_endpoint,
+        reg.authorization_endpoint(),
         "https://canvas.example.org/api/lti/authorize_redirect"
     );
     assert_eq!(
-        reg.token_endpoint,
+        reg.token_endpoint(),
         "https://canvas.example.org/login/oauth2/token"
     );
     assert_eq!(
-        reg.jwks_uri,
+        reg.jwks_uri(),
         "https://canvas.example.org/api/lti/security/jwks"
     );
-    assert_eq!(reg.deployment_ids, ["1:abc"]);
+    assert_eq!(reg.deployment_ids(), ["1:abc"]);
     let members: Value = serde_json::from_str(&stored).unwrap();
     let names: Vec<&str> = members
         .as_object()
@@ -585,7 +585,7 @@ fn accepts_every_deployment_when_the_platform_returns_none() {
     assert_eq!(registered.deployment_id, None);
     let key = format!("{NEW_ISSUER}#42");
     let reg = PlatformRegistration::parse(&key, &rig.stored(&key).unwrap()).unwrap();
-    assert_eq!(reg.deployment_ids, ["*"]);
+    assert_eq!(reg.deployment_ids(), ["*"]);
 }
 
 #[test]
@@ -597,7 +597,7 @@ fn a_distinct_authorization_server_becomes_the_token_audience() {
     rig.register().unwrap();
     let reg = PlatformRegistration::parse(NEW_KEY, &rig.stored(NEW_KEY).unwrap()).unwrap();
     assert_eq!(
-        reg.token_audience.as_deref(),
+        reg.token_audience(),
         Some("https://api.brightspace.com/auth/token")
     );
 }
@@ -616,8 +616,8 @@ fn a_login_right_after_registration_finds_it() {
         Err(Error::UnknownPlatform { .. })
     ));
     rig.register().unwrap();
-    assert_eq!(find(None).unwrap().client_id, NEW_CLIENT);
-    assert_eq!(find(Some(NEW_CLIENT)).unwrap().client_id, NEW_CLIENT);
+    assert_eq!(find(None).unwrap().client_id(), NEW_CLIENT);
+    assert_eq!(find(Some(NEW_CLIENT)).unwrap().client_id(), NEW_CLIENT);
 }
 
 #[test]
@@ -629,7 +629,7 @@ fn a_second_registration_of_an_issuer_makes_logins_name_their_client() {
     };
     rig.register().unwrap();
     assert_eq!(
-        find().unwrap().client_id,
+        find().unwrap().client_id(),
         NEW_CLIENT,
         "the sole one, now cached"
     );

@@ -49,7 +49,7 @@ fn logins_without_client_id_list_the_registrations_once_per_isolate() {
     let ports = world.ports();
     for _ in 0..3 {
         let reg = block_on(find_registration(&ports.cached_platforms(), ISSUER, None)).unwrap();
-        assert_eq!(reg.client_id, CLIENT_ID);
+        assert_eq!(reg.client_id(), CLIENT_ID);
     }
     assert_eq!(
         world.platforms.reads.get(),
@@ -103,7 +103,7 @@ fn login_needs_client_id_when_an_issuer_has_several_registrations() {
         Some("client-2"),
     ))
     .unwrap();
-    assert_eq!(reg.client_id, "client-2");
+    assert_eq!(reg.client_id(), "client-2");
     let err = block_on(find_registration(&world.platforms, "https://other", None)).unwrap_err();
     assert!(matches!(err, Error::UnknownPlatform { .. }));
 }

@@ -157,7 +157,7 @@ fn a_minimal_claims_launch_needs_the_login_to_name_a_registered_deployment() {
     // Logins refuse unlisted deployments; one stored anyway is refused at launch.
     let login = LoginState {
         nonce: "n-unlisted".into(),
-        registration: format!("{ISSUER}#{CLIENT_ID}"),
+        registration: lti_core::ids::RegistrationKey::of(ISSUER, CLIENT_ID),
         target_link_uri: format!("{TOOL}/skills/7"),
         lti_deployment_id: Some("dep-9".into()),
         ..LoginState::default()
@@ -281,7 +281,7 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
     );
     let platforms = world.ports().cached_platforms();
     let registration = block_on(claims.grant().registration(&platforms)).unwrap();
-    assert!(registration.minimal_claims);
+    assert!(registration.minimal_claims());
 
     let grant = claims.grant();
     let (token, _) = block_on(issue_service_token(

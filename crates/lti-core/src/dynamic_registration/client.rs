@@ -7,8 +7,9 @@ use url::Url;
 
 use super::{check_status, with_bearer, PlatformConfiguration, RegistrationToken};
 use crate::error::{shown, Error, Result};
+use crate::ids::RegistrationKey;
 use crate::ports::{HttpRequest, HttpResponse, Method};
-use crate::registration::{registration_key, ANY_DEPLOYMENT};
+use crate::registration::ANY_DEPLOYMENT;
 use crate::services::grant::scope;
 
 /// The LTI member of the registration and of its answer (§3.5.2, §3.6.2).
@@ -185,5 +186,8 @@ pub fn registration_entry(
         token_audience: config.token_audience(),
     };
     let value = serde_json::to_string_pretty(&entry).expect("strings serialize");
-    (registration_key(entry.issuer, entry.client_id), value)
+    (
+        RegistrationKey::of(entry.issuer, entry.client_id).to_string(),
+        value,
+    )
 }

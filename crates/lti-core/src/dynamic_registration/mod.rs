@@ -286,8 +286,8 @@ async fn store_new<K: KeyValue, H, C>(
     // Read from the store itself: the isolate's cache may remember an absence.
     if ports.platforms.get(key).await?.is_some() {
         return Err(Error::RegistrationExists {
-            issuer: registration.issuer,
-            client_id: registration.client_id,
+            issuer: registration.issuer().to_string(),
+            client_id: registration.client_id().to_string(),
         });
     }
     ports.platforms.put(key, value, None).await?;

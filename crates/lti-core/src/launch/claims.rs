@@ -84,8 +84,8 @@ fn short(name: &'static str) -> &'static str {
 /// `iss` exactly equals the registration's issuer (OIDC Core §3.1.3.7 step 2).
 pub fn check_issuer(claims: &Map<String, Value>, reg: &PlatformRegistration) -> Result<()> {
     let iss = string(claims, "iss")?;
-    if iss != reg.issuer {
-        return Err(mismatch("iss", &reg.issuer, iss));
+    if iss != reg.issuer().as_str() {
+        return Err(mismatch("iss", reg.issuer().as_str(), iss));
     }
     Ok(())
 }
@@ -103,10 +103,11 @@ pub fn check_audience(claims: &Map<String, Value>, reg: &PlatformRegistration) -
             .collect::<Result<_>>()?,
         _ => return Err(Error::MissingClaim("aud")),
     };
-    let ours = |aud: &str| aud == reg.client_id || reg.launch_audience.as_deref() == Some(aud);
-    let expected = || match &reg.launch_audience {
-        Some(audience) => format!("{} or {audience}", reg.client_id),
-        None => reg.client_id.clone(),
+    let client_id = reg.client_id().as_str();
+    let ours = |aud: &str| aud == client_id || reg.launch_audience() == Some(aud);
+    let expected = || match reg.launch_audience() {
+        Some(audience) => format!("{client_id} or {audience}"),
+        None => client_id.to_owned(),
     };
     if !audiences.iter().any(|aud| ours(aud)) {
         return Err(mismatch("aud", &expected(), &audiences.join(" ")));
@@ -223,7 +224,7 @@ pub fn check_lti_message<'a>(
     reg: &PlatformRegistration,
     login_deployment: Option<&'a str>,
 ) -> Result<(&'a str, MessageType)> {
-    if reg.minimal_claims && has_no_message_claims(claims) {
+    if reg.minimal_claims() && has_no_message_claims(claims) {
         let deployment_id = login_deployment.ok_or(Error::NoDeployment)?;
         if !reg.has_deployment(deployment_id) {
             return Err(Error::UnknownDeployment(deployment_id.to_owned()));

@@ -152,9 +152,13 @@ async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
 ) -> Result<VerifiedLaunch> {
     let registration = load_registration(&ports.cached_platforms(), &login.registration)
         .await?
-        .ok_or_else(|| Error::UnknownPlatform {
-            issuer: login.registration.clone(),
-            client_id: None,
+        .ok_or_else(|| {
+            // A registration removed between login and launch.
+            let (issuer, client_id) = login.registration.parts();
+            Error::UnknownPlatform {
+                issuer: issuer.to_owned(),
+                client_id: Some(client_id.to_owned()),
+            }
         })?;
     // 4. RS256 only, whatever the header claims (never `none`, never HMAC).
     if jws.header.alg != "RS256" {

@@ -5,54 +5,15 @@
 //! re-derive them from the raw claims, which some platforms fill otherwise
 //! (`aud` a company name, no `deployment_id` claim at all).
 
-use std::fmt;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ids::RegistrationKey;
+pub use crate::ids::{ClientId, DeploymentId, Issuer};
 use crate::ports::KeyValue;
-use crate::registration::{load_registration, registration_key, PlatformRegistration};
-
-/// Declares a newtype for one protocol identifier, so that the three strings
-/// of a [`LaunchPlatform`] cannot be mixed up.
-macro_rules! identifier {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn new(value: impl Into<String>) -> Self {
-                Self(value.into())
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-identifier!(
-    /// A platform's issuer identifier (`iss`).
-    Issuer
-);
-identifier!(
-    /// The client_id the platform gave this tool.
-    ClientId
-);
-identifier!(
-    /// One deployment of the tool on the platform.
-    DeploymentId
-);
+use crate::registration::{load_registration, PlatformRegistration};
 
 /// The registration (`issuer`, `client_id`) and deployment a launch acts for:
 /// the `platform` claim of the assertion.
@@ -75,8 +36,8 @@ impl LaunchPlatform {
     /// The deployment `deployment_id` of `registration`.
     pub fn of(registration: &PlatformRegistration, deployment_id: &str) -> Self {
         Self::new(
-            Issuer::new(&registration.issuer),
-            ClientId::new(&registration.client_id),
+            registration.issuer().clone(),
+            registration.client_id().clone(),
             DeploymentId::new(deployment_id),
         )
     }
@@ -94,8 +55,8 @@ impl LaunchPlatform {
     }
 
     /// `<issuer>#<client_id>`, the registration's key in `PLATFORMS`.
-    pub fn registration_key(&self) -> String {
-        registration_key(self.issuer.as_str(), self.client_id.as_str())
+    pub fn registration_key(&self) -> RegistrationKey {
+        RegistrationKey::of(self.issuer.as_str(), self.client_id.as_str())
     }
 
     /// The registration, as the store holds it now: the operator may have
@@ -108,11 +69,11 @@ impl LaunchPlatform {
         let registration = load_registration(platforms, &self.registration_key())
             .await?
             .ok_or_else(|| Error::UnknownPlatform {
-                issuer: self.issuer.0.clone(),
-                client_id: Some(self.client_id.0.clone()),
+                issuer: self.issuer.to_string(),
+                client_id: Some(self.client_id.to_string()),
             })?;
         if !registration.has_deployment(self.deployment_id.as_str()) {
-            return Err(Error::UnknownDeployment(self.deployment_id.0.clone()));
+            return Err(Error::UnknownDeployment(self.deployment_id.to_string()));
         }
         Ok(registration)
     }
@@ -134,7 +95,10 @@ mod tests {
             json,
             serde_json::json!({"issuer": "https://lms.example.edu", "client_id": "c1", "deployment_id": "d1"})
         );
-        assert_eq!(platform.registration_key(), "https://lms.example.edu#c1");
+        assert_eq!(
+            platform.registration_key().as_str(),
+            "https://lms.example.edu#c1"
+        );
         assert_eq!(
             serde_json::from_value::<LaunchPlatform>(json).unwrap(),
             platform

@@ -122,7 +122,7 @@ pub fn new_window_link(url: &Url) -> String {
 /// The `targetOrigin` of every message: the origin of the registration's
 /// `authorization_endpoint`, as the spec requires.
 fn authorization_origin(registration: &PlatformRegistration) -> Result<String> {
-    let url = Url::parse(&registration.authorization_endpoint)
+    let url = Url::parse(registration.authorization_endpoint())
         .map_err(|e| Error::Config(format!("authorization_endpoint: {e}")))?;
     Ok(url.origin().ascii_serialization())
 }

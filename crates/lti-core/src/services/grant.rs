@@ -56,7 +56,7 @@ impl AgsEndpoint {
 
 impl<'a> Grant<'a> {
     /// `<issuer>#<client_id>` of the registration this launch acts for.
-    pub fn registration_key(&self) -> String {
+    pub fn registration_key(&self) -> crate::ids::RegistrationKey {
         self.platform.registration_key()
     }
 

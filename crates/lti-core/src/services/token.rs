@@ -41,9 +41,8 @@ impl std::fmt::Debug for AccessToken {
 /// an array.
 pub fn client_assertion_audience(registration: &PlatformRegistration) -> &str {
     registration
-        .token_audience
-        .as_deref()
-        .unwrap_or(&registration.token_endpoint)
+        .token_audience()
+        .unwrap_or(registration.token_endpoint())
 }
 
 /// The signed JWT that authenticates the worker to the token endpoint.
@@ -55,8 +54,8 @@ pub async fn client_assertion(
     now: u64,
 ) -> Result<String> {
     let claims = json!({
-        "iss": registration.client_id,
-        "sub": registration.client_id,
+        "iss": registration.client_id(),
+        "sub": registration.client_id(),
         "aud": client_assertion_audience(registration),
         "iat": now,
         "exp": now + 300,
@@ -78,7 +77,7 @@ pub fn token_request(
         .finish();
     HttpRequest {
         method: Method::Post,
-        url: registration.token_endpoint.clone(),
+        url: registration.token_endpoint().to_owned(),
         headers: vec![
             (
                 "content-type".into(),

@@ -69,7 +69,7 @@ pub fn timestamp(now: u64) -> String {
 /// line item URL itself when the registration says the platform's line item
 /// URLs already name the score endpoint (`scores_url: "lineitem"`).
 pub fn scores_url(lineitem: &str, registration: &PlatformRegistration) -> Result<Url> {
-    match registration.scores_url {
+    match registration.scores_url() {
         None => lineitem_child(lineitem, "scores"),
         Some(ScoresUrl::Lineitem) => {
             Url::parse(lineitem).map_err(|_| invalid("lineitem", "not a URL"))
