@@ -44,6 +44,7 @@ pub mod dynamic_registration;
 pub mod error;
 pub mod forwarding;
 pub mod html;
+pub mod jwk;
 pub mod jwks;
 pub mod jws;
 pub mod keys;
