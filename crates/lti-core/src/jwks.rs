@@ -97,87 +97,151 @@ fn store_key(registration: &PlatformRegistration) -> String {
     format!("jwks:{}", registration.jwks_uri)
 }
 
-/// The platform key that signed a token: from the cache while it is fresh and
-/// holds `kid`, otherwise fetched. A fresh set without `kid` is refetched at
-/// once, since the platform may have rotated its keys just after our fetch;
-/// such refetches happen at most once per [`REFETCH_COOLDOWN`] per isolate, so
-/// forged `kid`s cannot make every launch hit the platform. A failed fetch
-/// stands for the same time, so a platform that is down is not asked by every
-/// launch either; meanwhile an expired set still serves the keys it holds
-/// (stale-if-error).
+/// What one isolate remembers of its recent fetches of one JWKS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecentFetches {
+    /// When the last fetch failed, and why.
+    pub failure: Option<(u64, String)>,
+    /// When the last refetch for an unknown `kid` started.
+    pub unknown_kid_refetch: Option<u64>,
+}
+
+/// What [`platform_key`] does for one token, as [`jwks_action`] decides.
+#[derive(Debug)]
+pub enum JwksAction {
+    /// The fresh cached set holds the key.
+    UseCached(PublicJwk),
+    /// A fetch failed within the cooldown; the expired set still holds the
+    /// key (stale-if-error).
+    UseStale(PublicJwk),
+    /// No set, or an expired one: fetch. Should the fetch fail, `stale` (the
+    /// expired set's key, if it has one) serves.
+    Fetch { stale: Option<PublicJwk> },
+    /// The fresh set lacks the `kid` and no such refetch ran within the
+    /// cooldown: refetch once, the cooldown counting from now.
+    RefetchForUnknownKid,
+    /// Nothing to serve, and the platform is not asked again yet.
+    Refuse(Error),
+}
+
+/// The cache policy of [`platform_key`]: from the stored set (`cached`), what
+/// this isolate remembers (`recent`), the time and the token's `kid`, what to
+/// do. A fresh set without `kid` is refetched at once, since the platform may
+/// have rotated its keys just after our fetch; such refetches happen at most
+/// once per [`REFETCH_COOLDOWN`] per isolate, so forged `kid`s cannot make
+/// every launch hit the platform. A failed fetch stands for the same time, so
+/// a platform that is down is not asked by every launch either; meanwhile an
+/// expired set still serves the keys it holds (stale-if-error).
+pub fn jwks_action(
+    cached: Option<&CachedJwks>,
+    recent: &RecentFetches,
+    now: u64,
+    kid: Option<&str>,
+) -> JwksAction {
+    let fresh = cached.filter(|c| now < c.expires_at);
+    if let Some(key) = fresh.and_then(|c| c.find(kid)) {
+        return JwksAction::UseCached(key.clone());
+    }
+    let stale = cached.and_then(|c| c.find(kid)).cloned();
+    let within_cooldown = |at: u64| now < at + REFETCH_COOLDOWN;
+    match &recent.failure {
+        Some((at, reason)) if within_cooldown(*at) => {
+            return match stale {
+                Some(key) => JwksAction::UseStale(key),
+                None => JwksAction::Refuse(Error::JwksUnavailable(reason.clone())),
+            };
+        }
+        _ => {}
+    }
+    // An ordinary fetch (no set, or an expired one) is always allowed; a
+    // refetch for an unknown `kid` only once per cooldown.
+    if fresh.is_none() {
+        return JwksAction::Fetch { stale };
+    }
+    if recent.unknown_kid_refetch.is_some_and(within_cooldown) {
+        return JwksAction::Refuse(unknown_key(kid));
+    }
+    JwksAction::RefetchForUnknownKid
+}
+
+/// The key a fetch yields: `kid` from the fetched set, or, when the fetch
+/// failed (`Err` says why), the stale key if there is one.
+pub fn fetched_key(
+    fetched: Result<&CachedJwks, &str>,
+    stale: Option<PublicJwk>,
+    kid: Option<&str>,
+) -> Result<PublicJwk> {
+    match fetched {
+        Ok(set) => set.find(kid).cloned().ok_or_else(|| unknown_key(kid)),
+        Err(reason) => stale.ok_or_else(|| Error::JwksUnavailable(reason.to_owned())),
+    }
+}
+
+fn unknown_key(kid: Option<&str>) -> Error {
+    Error::UnknownKey(kid.unwrap_or("(none)").to_owned())
+}
+
+/// The platform key that signed a token: the glue that runs [`jwks_action`]
+/// against the store, this isolate's memory and the platform.
 pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     ports: &Ports<'_, K, H, C>,
     registration: &PlatformRegistration,
     kid: Option<&str>,
 ) -> Result<PublicJwk> {
     let (store, now) = (ports.cached_store(), ports.now);
-    let loaded = load(&store, registration).await?;
-    let cached = loaded.as_deref().and_then(Option::as_ref);
-    let fresh = cached.filter(|c| now < c.expires_at);
-    if let Some(key) = fresh.and_then(|c| c.find(kid)) {
-        return Ok(key.clone());
-    }
-    let unknown = || Error::UnknownKey(kid.unwrap_or("(none)").to_owned());
-    let stale = cached.and_then(|c| c.find(kid)).cloned();
-    let cooldown = Cooldown {
+    let memory = Memory {
         cache: ports.cache,
         jwks_uri: &registration.jwks_uri,
-        now,
     };
-    if let Some(reason) = cooldown.recent_failure() {
-        return stale.ok_or(Error::JwksUnavailable(reason));
-    }
-    // An ordinary fetch (no set, or an expired one) is always allowed; a
-    // refetch for an unknown `kid` only once per cooldown.
-    if fresh.is_some() && !cooldown.start_unknown_kid_refetch() {
-        return Err(unknown());
-    }
-    match fetch(ports.http, registration, now).await {
-        Ok(fetched) => {
-            save(&store, registration, &fetched, now).await?;
-            fetched.find(kid).cloned().ok_or_else(unknown)
+    let loaded = load(&store, registration).await?;
+    let cached = loaded.as_deref().and_then(Option::as_ref);
+    let stale = match jwks_action(cached, &memory.recent(now), now, kid) {
+        JwksAction::UseCached(key) | JwksAction::UseStale(key) => return Ok(key),
+        JwksAction::Refuse(error) => return Err(error),
+        JwksAction::Fetch { stale } => stale,
+        // Counted before the fetch, so concurrent requests do not all start one.
+        JwksAction::RefetchForUnknownKid => {
+            memory.record_unknown_kid_refetch(now);
+            None
         }
-        Err(reason) => {
-            cooldown.record_failure(&reason);
-            stale.ok_or(Error::JwksUnavailable(reason))
-        }
+    };
+    let fetched = fetch(ports.http, registration, now).await;
+    match &fetched {
+        Ok(set) => save(&store, registration, set, now).await?,
+        Err(reason) => memory.record_failure(reason, now),
     }
+    fetched_key(fetched.as_ref().map_err(String::as_str), stale, kid)
 }
 
-/// What one isolate remembers of its recent fetches of one JWKS.
-struct Cooldown<'a> {
+/// [`RecentFetches`] as one isolate keeps them, each for the cooldown.
+struct Memory<'a> {
     cache: &'a crate::cache::MemoryCache,
     jwks_uri: &'a str,
-    now: u64,
 }
 
-impl Cooldown<'_> {
+impl Memory<'_> {
     fn key(&self, what: &str) -> String {
         format!("jwks-{what}:{}", self.jwks_uri)
     }
 
-    /// Why the last fetch failed, if it failed within the cooldown.
-    fn recent_failure(&self) -> Option<String> {
-        let reason = self.cache.get::<String>(&self.key("failed"), self.now)?;
-        Some(reason.as_ref().clone())
-    }
-
-    fn record_failure(&self, reason: &str) {
-        let until = self.now + REFETCH_COOLDOWN;
-        self.cache
-            .insert(&self.key("failed"), Rc::new(reason.to_owned()), until);
-    }
-
-    /// Whether a refetch for an unknown `kid` may start now; if so, it counts
-    /// from now (before the fetch, so concurrent requests do not all start one).
-    fn start_unknown_kid_refetch(&self) -> bool {
-        let key = self.key("refetched");
-        if self.cache.get::<()>(&key, self.now).is_some() {
-            return false;
+    fn recent(&self, now: u64) -> RecentFetches {
+        let failure = self.cache.get::<(u64, String)>(&self.key("failed"), now);
+        let refetch = self.cache.get::<u64>(&self.key("refetched"), now);
+        RecentFetches {
+            failure: failure.map(|f| f.as_ref().clone()),
+            unknown_kid_refetch: refetch.map(|at| *at),
         }
+    }
+
+    fn record_failure(&self, reason: &str, now: u64) {
+        let failure = Rc::new((now, reason.to_owned()));
         self.cache
-            .insert(&key, Rc::new(()), self.now + REFETCH_COOLDOWN);
-        true
+            .insert(&self.key("failed"), failure, now + REFETCH_COOLDOWN);
+    }
+
+    fn record_unknown_kid_refetch(&self, now: u64) {
+        self.cache
+            .insert(&self.key("refetched"), Rc::new(now), now + REFETCH_COOLDOWN);
     }
 }
 
