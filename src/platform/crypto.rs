@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use lti_core::jwks::PublicJwk;
+use lti_core::jwk::PublicJwk;
 use lti_core::ports::{Alg, Crypto, CryptoError, PrivateKey};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

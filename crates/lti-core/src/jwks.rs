@@ -6,7 +6,8 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ports::{Alg, HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
+use crate::jwk::PublicJwk;
+use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
 use crate::registration::PlatformRegistration;
 
 /// Bounds on how long a fetched JWKS is trusted without asking again.
@@ -21,88 +22,6 @@ pub const STALE_IF_ERROR: u64 = 7 * 24 * 3600;
 pub const REFETCH_COOLDOWN: u64 = 5;
 /// A JWKS larger than this is not a JWKS.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
-
-/// A public key as a JWK (RFC 7517): RSA (`n`, `e`, RFC 7518 §6.3.1) or EC
-/// P-256 (`crv`, `x`, `y`, §6.2.1). Platforms' keys and the tool's own.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicJwk {
-    pub kty: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub e: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub crv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alg: Option<String>,
-    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-}
-
-impl PublicJwk {
-    pub fn rsa(n: String, e: String) -> Self {
-        Self {
-            kty: "RSA".into(),
-            n: Some(n),
-            e: Some(e),
-            ..Self::default()
-        }
-    }
-
-    pub fn p256(x: String, y: String) -> Self {
-        Self {
-            kty: "EC".into(),
-            crv: Some("P-256".into()),
-            x: Some(x),
-            y: Some(y),
-            ..Self::default()
-        }
-    }
-
-    /// Whether this key may verify a platform's RS256 signatures.
-    fn usable_for_rs256(&self) -> bool {
-        let decoded = |member: &Option<String>| member.as_deref().and_then(crate::b64::decode);
-        // Keys under 2048 bits are refused (RFC 7518 §3.3), counted in bits:
-        // leading zero bytes and bits pad a modulus, they do not strengthen it.
-        let strong = decoded(&self.n).is_some_and(|n| bit_length(&n) >= 2048);
-        // The exponent is odd and at least 3 (RFC 8017 §3.1).
-        let exponent = decoded(&self.e).is_some_and(|e| is_rsa_exponent(&e));
-        self.kty == "RSA"
-            && strong
-            && exponent
-            && self.alg.as_deref().is_none_or(|a| a == "RS256")
-            && self.use_.as_deref().is_none_or(|u| u == "sig")
-    }
-
-    /// The algorithm this key signs with.
-    pub fn algorithm(&self) -> Alg {
-        match self.kty.as_str() {
-            "EC" => Alg::Es256,
-            _ => Alg::Rs256,
-        }
-    }
-}
-
-/// The bit length of a big-endian unsigned integer.
-fn bit_length(bytes: &[u8]) -> usize {
-    match bytes.iter().position(|&b| b != 0) {
-        Some(first) => (bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize,
-        None => 0,
-    }
-}
-
-/// An RSA public exponent: odd and at least 3, big-endian.
-fn is_rsa_exponent(e: &[u8]) -> bool {
-    let significant = &e[e.iter().position(|&b| b != 0).unwrap_or(e.len())..];
-    let odd = significant.last().is_some_and(|b| b % 2 == 1);
-    odd && (significant.len() > 1 || significant[0] >= 3)
-}
 
 /// A JWKS as kept in the store: the usable keys and when they go stale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,87 +97,151 @@ fn store_key(registration: &PlatformRegistration) -> String {
     format!("jwks:{}", registration.jwks_uri())
 }
 
-/// The platform key that signed a token: from the cache while it is fresh and
-/// holds `kid`, otherwise fetched. A fresh set without `kid` is refetched at
-/// once, since the platform may have rotated its keys just after our fetch;
-/// such refetches happen at most once per [`REFETCH_COOLDOWN`] per isolate, so
-/// forged `kid`s cannot make every launch hit the platform. A failed fetch
-/// stands for the same time, so a platform that is down is not asked by every
-/// launch either; meanwhile an expired set still serves the keys it holds
-/// (stale-if-error).
+/// What one isolate remembers of its recent fetches of one JWKS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecentFetches {
+    /// When the last fetch failed, and why.
+    pub failure: Option<(u64, String)>,
+    /// When the last refetch for an unknown `kid` started.
+    pub unknown_kid_refetch: Option<u64>,
+}
+
+/// What [`platform_key`] does for one token, as [`jwks_action`] decides.
+#[derive(Debug)]
+pub enum JwksAction {
+    /// The fresh cached set holds the key.
+    UseCached(PublicJwk),
+    /// A fetch failed within the cooldown; the expired set still holds the
+    /// key (stale-if-error).
+    UseStale(PublicJwk),
+    /// No set, or an expired one: fetch. Should the fetch fail, `stale` (the
+    /// expired set's key, if it has one) serves.
+    Fetch { stale: Option<PublicJwk> },
+    /// The fresh set lacks the `kid` and no such refetch ran within the
+    /// cooldown: refetch once, the cooldown counting from now.
+    RefetchForUnknownKid,
+    /// Nothing to serve, and the platform is not asked again yet.
+    Refuse(Error),
+}
+
+/// The cache policy of [`platform_key`]: from the stored set (`cached`), what
+/// this isolate remembers (`recent`), the time and the token's `kid`, what to
+/// do. A fresh set without `kid` is refetched at once, since the platform may
+/// have rotated its keys just after our fetch; such refetches happen at most
+/// once per [`REFETCH_COOLDOWN`] per isolate, so forged `kid`s cannot make
+/// every launch hit the platform. A failed fetch stands for the same time, so
+/// a platform that is down is not asked by every launch either; meanwhile an
+/// expired set still serves the keys it holds (stale-if-error).
+pub fn jwks_action(
+    cached: Option<&CachedJwks>,
+    recent: &RecentFetches,
+    now: u64,
+    kid: Option<&str>,
+) -> JwksAction {
+    let fresh = cached.filter(|c| now < c.expires_at);
+    if let Some(key) = fresh.and_then(|c| c.find(kid)) {
+        return JwksAction::UseCached(key.clone());
+    }
+    let stale = cached.and_then(|c| c.find(kid)).cloned();
+    let within_cooldown = |at: u64| now < at + REFETCH_COOLDOWN;
+    match &recent.failure {
+        Some((at, reason)) if within_cooldown(*at) => {
+            return match stale {
+                Some(key) => JwksAction::UseStale(key),
+                None => JwksAction::Refuse(Error::JwksUnavailable(reason.clone())),
+            };
+        }
+        _ => {}
+    }
+    // An ordinary fetch (no set, or an expired one) is always allowed; a
+    // refetch for an unknown `kid` only once per cooldown.
+    if fresh.is_none() {
+        return JwksAction::Fetch { stale };
+    }
+    if recent.unknown_kid_refetch.is_some_and(within_cooldown) {
+        return JwksAction::Refuse(unknown_key(kid));
+    }
+    JwksAction::RefetchForUnknownKid
+}
+
+/// The key a fetch yields: `kid` from the fetched set, or, when the fetch
+/// failed (`Err` says why), the stale key if there is one.
+pub fn fetched_key(
+    fetched: Result<&CachedJwks, &str>,
+    stale: Option<PublicJwk>,
+    kid: Option<&str>,
+) -> Result<PublicJwk> {
+    match fetched {
+        Ok(set) => set.find(kid).cloned().ok_or_else(|| unknown_key(kid)),
+        Err(reason) => stale.ok_or_else(|| Error::JwksUnavailable(reason.to_owned())),
+    }
+}
+
+fn unknown_key(kid: Option<&str>) -> Error {
+    Error::UnknownKey(kid.unwrap_or("(none)").to_owned())
+}
+
+/// The platform key that signed a token: the glue that runs [`jwks_action`]
+/// against the store, this isolate's memory and the platform.
 pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
     ports: &Ports<'_, K, H, C>,
     registration: &PlatformRegistration,
     kid: Option<&str>,
 ) -> Result<PublicJwk> {
     let (store, now) = (ports.cached_store(), ports.now);
-    let loaded = load(&store, registration).await?;
-    let cached = loaded.as_deref().and_then(Option::as_ref);
-    let fresh = cached.filter(|c| now < c.expires_at);
-    if let Some(key) = fresh.and_then(|c| c.find(kid)) {
-        return Ok(key.clone());
-    }
-    let unknown = || Error::UnknownKey(kid.unwrap_or("(none)").to_owned());
-    let stale = cached.and_then(|c| c.find(kid)).cloned();
-    let cooldown = Cooldown {
+    let memory = Memory {
         cache: ports.cache,
         jwks_uri: registration.jwks_uri(),
-        now,
     };
-    if let Some(reason) = cooldown.recent_failure() {
-        return stale.ok_or(Error::JwksUnavailable(reason));
-    }
-    // An ordinary fetch (no set, or an expired one) is always allowed; a
-    // refetch for an unknown `kid` only once per cooldown.
-    if fresh.is_some() && !cooldown.start_unknown_kid_refetch() {
-        return Err(unknown());
-    }
-    match fetch(ports.http, registration, now).await {
-        Ok(fetched) => {
-            save(&store, registration, &fetched, now).await?;
-            fetched.find(kid).cloned().ok_or_else(unknown)
+    let loaded = load(&store, registration).await?;
+    let cached = loaded.as_deref().and_then(Option::as_ref);
+    let stale = match jwks_action(cached, &memory.recent(now), now, kid) {
+        JwksAction::UseCached(key) | JwksAction::UseStale(key) => return Ok(key),
+        JwksAction::Refuse(error) => return Err(error),
+        JwksAction::Fetch { stale } => stale,
+        // Counted before the fetch, so concurrent requests do not all start one.
+        JwksAction::RefetchForUnknownKid => {
+            memory.record_unknown_kid_refetch(now);
+            None
         }
-        Err(reason) => {
-            cooldown.record_failure(&reason);
-            stale.ok_or(Error::JwksUnavailable(reason))
-        }
+    };
+    let fetched = fetch(ports.http, registration, now).await;
+    match &fetched {
+        Ok(set) => save(&store, registration, set, now).await?,
+        Err(reason) => memory.record_failure(reason, now),
     }
+    fetched_key(fetched.as_ref().map_err(String::as_str), stale, kid)
 }
 
-/// What one isolate remembers of its recent fetches of one JWKS.
-struct Cooldown<'a> {
+/// [`RecentFetches`] as one isolate keeps them, each for the cooldown.
+struct Memory<'a> {
     cache: &'a crate::cache::MemoryCache,
     jwks_uri: &'a str,
-    now: u64,
 }
 
-impl Cooldown<'_> {
+impl Memory<'_> {
     fn key(&self, what: &str) -> String {
         format!("jwks-{what}:{}", self.jwks_uri)
     }
 
-    /// Why the last fetch failed, if it failed within the cooldown.
-    fn recent_failure(&self) -> Option<String> {
-        let reason = self.cache.get::<String>(&self.key("failed"), self.now)?;
-        Some(reason.as_ref().clone())
-    }
-
-    fn record_failure(&self, reason: &str) {
-        let until = self.now + REFETCH_COOLDOWN;
-        self.cache
-            .insert(&self.key("failed"), Rc::new(reason.to_owned()), until);
-    }
-
-    /// Whether a refetch for an unknown `kid` may start now; if so, it counts
-    /// from now (before the fetch, so concurrent requests do not all start one).
-    fn start_unknown_kid_refetch(&self) -> bool {
-        let key = self.key("refetched");
-        if self.cache.get::<()>(&key, self.now).is_some() {
-            return false;
+    fn recent(&self, now: u64) -> RecentFetches {
+        let failure = self.cache.get::<(u64, String)>(&self.key("failed"), now);
+        let refetch = self.cache.get::<u64>(&self.key("refetched"), now);
+        RecentFetches {
+            failure: failure.map(|f| f.as_ref().clone()),
+            unknown_kid_refetch: refetch.map(|at| *at),
         }
+    }
+
+    fn record_failure(&self, reason: &str, now: u64) {
+        let failure = Rc::new((now, reason.to_owned()));
         self.cache
-            .insert(&key, Rc::new(()), self.now + REFETCH_COOLDOWN);
-        true
+            .insert(&self.key("failed"), failure, now + REFETCH_COOLDOWN);
+    }
+
+    fn record_unknown_kid_refetch(&self, now: u64) {
+        self.cache
+            .insert(&self.key("refetched"), Rc::new(now), now + REFETCH_COOLDOWN);
     }
 }
 
@@ -341,64 +324,6 @@ mod tests {
             set.find(None).is_some(),
             "a single key serves a token without kid"
         );
-    }
-
-    fn rsa(n: &[u8], e: &str) -> PublicJwk {
-        PublicJwk::rsa(crate::b64::encode(n), e.to_owned())
-    }
-
-    /// 2048 significant bits: the top bit of the first byte set, then 255 bytes.
-    fn modulus_2048() -> Vec<u8> {
-        [0xc5u8; 256].to_vec()
-    }
-
-    #[test]
-    fn counts_the_modulus_in_bits_not_bytes() {
-        let padded = [&[0x00][..], &modulus_2048()].concat();
-        assert_eq!(padded.len(), 257);
-        assert!(
-            rsa(&padded, "AQAB").usable_for_rs256(),
-            "a leading zero byte is padding"
-        );
-        let mut short = modulus_2048();
-        short[0] = 0x00;
-        assert!(
-            !rsa(&short, "AQAB").usable_for_rs256(),
-            "256 bytes, 2040 bits"
-        );
-        short[0] = 0x01;
-        assert!(
-            !rsa(&short, "AQAB").usable_for_rs256(),
-            "256 bytes, 2041 bits"
-        );
-        assert_eq!(bit_length(&[0, 0, 0x01, 0xff]), 9);
-        assert_eq!(bit_length(&[0, 0]), 0);
-    }
-
-    #[test]
-    fn requires_an_odd_exponent_of_at_least_3() {
-        let n = modulus_2048();
-        assert!(rsa(&n, "AQAB").usable_for_rs256(), "65537");
-        assert!(rsa(&n, "Aw").usable_for_rs256(), "3");
-        assert!(
-            rsa(&n, "AAEAAQ").usable_for_rs256(),
-            "65537 with a leading zero byte"
-        );
-        for (e, why) in [
-            ("AQ", "1"),
-            ("Ag", "2, even"),
-            ("AQAA", "65536, even"),
-            ("", "empty"),
-            ("AA", "0"),
-            ("A!B", "not base64url"),
-        ] {
-            assert!(!rsa(&n, e).usable_for_rs256(), "e = {e:?} ({why})");
-        }
-        let no_e = PublicJwk {
-            e: None,
-            ..rsa(&n, "AQAB")
-        };
-        assert!(!no_e.usable_for_rs256());
     }
 
     #[test]

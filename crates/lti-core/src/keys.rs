@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::b64;
 use crate::error::{Error, Result};
-use crate::jwks::PublicJwk;
+use crate::jwk::PublicJwk;
 use crate::ports::{Alg, Crypto, KeyValue, Ports, PrivateKey};
 
 /// Where generated keys live in the store.

@@ -45,6 +45,7 @@ pub mod error;
 pub mod forwarding;
 pub mod html;
 pub mod ids;
+pub mod jwk;
 pub mod jwks;
 pub mod jws;
 pub mod keys;

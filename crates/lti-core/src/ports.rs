@@ -6,7 +6,9 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::cache::MemoryCache;
-use crate::jwks::PublicJwk;
+/// Callers name `ports::Alg`; it lives in [`crate::jwk`], a leaf module.
+pub use crate::jwk::Alg;
+use crate::jwk::PublicJwk;
 
 /// A key-value store with per-entry expiry (Workers KV, or memory in tests).
 pub trait KeyValue {
@@ -63,24 +65,6 @@ pub async fn get_then_delete<K: KeyValue + ?Sized>(
 /// functions; this trait is the thin glue between them.
 pub trait HttpClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
-}
-
-/// The JWS algorithms of the tool's own keys: RS256 (RSASSA-PKCS1-v1_5 with
-/// SHA-256), which platforms require, and ES256 (ECDSA P-256 with SHA-256),
-/// which costs a twentieth of an RSA signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Alg {
-    Rs256,
-    Es256,
-}
-
-impl Alg {
-    pub fn name(self) -> &'static str {
-        match self {
-            Alg::Rs256 => "RS256",
-            Alg::Es256 => "ES256",
-        }
-    }
 }
 
 /// Signatures, so the runtime can use native crypto (WebCrypto) while native

@@ -9,7 +9,7 @@ use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
 
 use crate::b64;
-use crate::jwks::PublicJwk;
+use crate::jwk::PublicJwk;
 use crate::ports::{Alg, Crypto, CryptoError, PrivateKey};
 
 #[derive(Debug, Default, Clone, Copy)]

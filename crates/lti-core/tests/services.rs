@@ -328,6 +328,26 @@ fn members_follow_every_page() {
 }
 
 #[test]
+fn a_runaway_container_stops_after_max_pages() {
+    let world = World2::new(|r| {
+        if r.url.ends_with("/token") {
+            return reply(200, json!({"access_token": "tok", "expires_in": 3600}));
+        }
+        let mut response = reply(200, json!({"members": [{"user_id": "u"}]}));
+        let next = format!("<{}x>; rel=\"next\"", r.url);
+        response.headers.push(("link".into(), next));
+        response
+    });
+    let (lti, call) = (lti(&[]), world.call());
+    let runaway = block_on(nrps::members(&call.platform(), grant(&lti), &[]));
+    assert!(
+        matches!(&runaway, Err(Error::PlatformUnavailable(m)) if m == "more than 50 pages"),
+        "{runaway:?}"
+    );
+    assert_eq!(world.platform.to("/members").len(), 50);
+}
+
+#[test]
 fn deep_linking_response_is_signed_for_the_platform() {
     let world = World::new();
     let mut lti = launch_claims("n").as_object().unwrap().clone();

@@ -1,13 +1,17 @@
 //! Assignment and Grade Services 2.0: scores, line items and results, each
-//! payload validated before anything is sent to the platform.
+//! payload validated before anything is sent to the platform, each exchange a
+//! pure `*_request` builder and a pure `parse_*_response` parser joined by a
+//! few lines of async glue.
 
 pub mod lineitem;
+pub mod results;
 pub mod score;
 
 pub use lineitem::{
     create_lineitem, delete_lineitem, lineitem_body, lineitem_update_body, list_lineitems,
-    read_lineitem, results, update_lineitem,
+    read_lineitem, update_lineitem,
 };
+pub use results::results;
 pub use score::{post_score, score_body, scores_url, timestamp};
 
 use serde_json::{Map, Value};

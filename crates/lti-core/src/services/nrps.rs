@@ -4,10 +4,10 @@
 use serde_json::Value;
 
 use super::grant::{scope, Grant};
-use super::paging::all_pages;
+use super::paging::{all_pages, page_request, parse_page_response, Page};
 use super::{with_filters, Platform};
 use crate::error::Result;
-use crate::ports::{Crypto, HttpClient, KeyValue};
+use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue};
 
 pub const MEMBERSHIP_CONTAINER: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
 
@@ -22,6 +22,18 @@ pub fn members_url(memberships_url: &str, query: &[(String, String)]) -> Result<
     with_filters(memberships_url, query, &MEMBER_FILTERS)
 }
 
+/// The GET of one page of members (NRPS 2.0 §2.2).
+pub fn members_request(url: &str) -> HttpRequest {
+    page_request(url, MEMBERSHIP_CONTAINER)
+}
+
+/// One page of members: the container's `members`, and the next page.
+pub fn parse_members_response(response: &HttpResponse, url: &str) -> Result<Page> {
+    parse_page_response(response, url, |page| {
+        page.get("members").and_then(Value::as_array).cloned()
+    })
+}
+
 /// Every member of the launch's context, as one list; next pages are the
 /// platform's `Link` targets, which carry the filters on themselves.
 pub async fn members<K: KeyValue, H: HttpClient, C: Crypto>(
@@ -30,12 +42,13 @@ pub async fn members<K: KeyValue, H: HttpClient, C: Crypto>(
     query: &[(String, String)],
 ) -> Result<Vec<Value>> {
     let url = members_url(grant.memberships_url()?, query)?;
+    let (request, parse) = (members_request, parse_members_response);
     all_pages(
         platform,
         &[scope::MEMBERSHIP_READONLY],
         &url,
-        MEMBERSHIP_CONTAINER,
-        |page| page.get("members").and_then(Value::as_array).cloned(),
+        request,
+        parse,
     )
     .await
 }

@@ -3,9 +3,10 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{token, Platform};
+use super::token::{self, check_status};
+use super::Platform;
 use crate::error::{Error, Result};
-use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue};
+use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue};
 
 /// Pages followed at most before a container is considered runaway.
 pub const MAX_PAGES: usize = 50;
@@ -41,37 +42,63 @@ pub fn same_origin(first: &str, next: &str) -> bool {
     }
 }
 
-/// GETs `first` and every `rel="next"` page after it, collecting `items`.
+/// One page of a container: its items, and the next page's URL, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next: Option<String>,
+}
+
+/// The GET of one page of a container whose media type is `accept`.
+pub fn page_request(url: &str, accept: &str) -> HttpRequest {
+    HttpRequest::get(url).header("accept", accept)
+}
+
+/// The page `url` answered: the list `items` finds in its JSON, and its
+/// `rel="next"` link, which must stay on the page's origin (so, page by page,
+/// on the first page's).
+pub fn parse_page_response(
+    response: &HttpResponse,
+    url: &str,
+    items: impl FnOnce(Value) -> Option<Vec<Value>>,
+) -> Result<Page> {
+    // `token::call` refuses a non-2xx before this runs; the parser checks it
+    // too, so that it means the same for any response it is given.
+    check_status(response)?;
+    let page: Value = serde_json::from_slice(&response.body)
+        .map_err(|_| Error::PlatformUnavailable(format!("{url} answered no JSON")))?;
+    let items =
+        items(page).ok_or_else(|| Error::PlatformUnavailable(format!("{url} answered no list")))?;
+    let next = match response.header("link").and_then(next_link) {
+        Some(next) if same_origin(url, &next) => Some(next),
+        Some(_) => {
+            return Err(Error::PlatformUnavailable(
+                "a next page on another host".into(),
+            ))
+        }
+        None => None,
+    };
+    Ok(Page { items, next })
+}
+
+/// GETs `first` and every `rel="next"` page after it, at most [`MAX_PAGES`],
+/// collecting their items: `request` builds each page's GET, `parse` reads it.
 pub async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
     platform: &Platform<'_, K, H, C>,
     scopes: &[&str],
     first: &str,
-    accept: &str,
-    items: impl Fn(Value) -> Option<Vec<Value>>,
+    request: impl Fn(&str) -> HttpRequest,
+    parse: impl Fn(&HttpResponse, &str) -> Result<Page>,
 ) -> Result<Vec<Value>> {
-    let mut all = Vec::new();
-    let mut next = Some(first.to_owned());
+    let (mut all, mut next) = (Vec::new(), Some(first.to_owned()));
     for _ in 0..MAX_PAGES {
         let Some(url) = next.take() else {
             return Ok(all);
         };
-        let request = HttpRequest::get(&url).header("accept", accept);
-        let response = token::call(platform, scopes, &request).await?;
-        let page: Value = serde_json::from_slice(&response.body)
-            .map_err(|_| Error::PlatformUnavailable(format!("{url} answered no JSON")))?;
-        all.extend(
-            items(page)
-                .ok_or_else(|| Error::PlatformUnavailable(format!("{url} answered no list")))?,
-        );
-        next = match response.header("link").and_then(next_link) {
-            Some(n) if same_origin(first, &n) => Some(n),
-            Some(_) => {
-                return Err(Error::PlatformUnavailable(
-                    "a next page on another host".into(),
-                ))
-            }
-            None => None,
-        };
+        let response = token::call(platform, scopes, &request(&url)).await?;
+        let page = parse(&response, &url)?;
+        all.extend(page.items);
+        next = page.next;
     }
     Err(Error::PlatformUnavailable(format!(
         "more than {MAX_PAGES} pages"

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use lti_core::assertion::AssertedLaunch;
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
-use lti_core::jwks::PublicJwk;
+use lti_core::jwk::PublicJwk;
 use lti_core::keys::{parse_pkcs8_pems, thumbprint, SigningKey};
 use lti_core::launch::{
     settle_launch, verify_launch, ClientId, DeploymentId, Issuer, LaunchPlatform, LaunchRequest,

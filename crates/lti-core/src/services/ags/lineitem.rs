@@ -1,17 +1,16 @@
-//! Line items (AGS 2.0 §3.2) and their results (§3.5): the container listed
-//! and added to, one item read, updated and deleted, each inside the
-//! launch's context.
+//! Line items (AGS 2.0 §3.2): the container listed and added to, one item
+//! read, updated and deleted, each inside the launch's context. Each exchange
+//! is a pure request builder and a pure response parser; the async functions
+//! join them through [`token::call`].
 
 use serde_json::{Map, Value};
 
-use super::{
-    choose_lineitem, lineitem_child, number, optional_string, LINEITEM, LINEITEM_CONTAINER,
-    RESULT_CONTAINER,
-};
+use super::{choose_lineitem, number, optional_string, LINEITEM, LINEITEM_CONTAINER};
 use crate::error::{Error, Result};
 use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
 use crate::services::grant::{scope, Grant};
-use crate::services::paging::all_pages;
+use crate::services::paging::{all_pages, page_request, parse_page_response, Page};
+use crate::services::token::check_status;
 use crate::services::{invalid, token, with_filters, Platform};
 
 /// The line item filters an origin may pass on (AGS 2.0 §3.2).
@@ -82,14 +81,41 @@ pub fn delete_lineitem_request(url: &str) -> HttpRequest {
     }
 }
 
+/// The GET of one page of the line item container.
+pub fn list_lineitems_request(url: &str) -> HttpRequest {
+    page_request(url, LINEITEM_CONTAINER)
+}
+
+/// One page of the line item container, a JSON array.
+pub fn parse_lineitems_response(response: &HttpResponse, url: &str) -> Result<Page> {
+    parse_page_response(response, url, |page| page.as_array().cloned())
+}
+
 /// The platform's line item, a JSON object.
 pub fn parse_lineitem_response(response: &HttpResponse) -> Result<Map<String, Value>> {
+    check_status(response)?;
     match serde_json::from_slice(&response.body) {
         Ok(Value::Object(item)) => Ok(item),
         _ => Err(Error::PlatformUnavailable(
             "the line item is not a JSON object".into(),
         )),
     }
+}
+
+/// The line item the platform created, which must carry the `id` it assigned.
+pub fn parse_created_lineitem_response(response: &HttpResponse) -> Result<Map<String, Value>> {
+    let created = parse_lineitem_response(response)?;
+    if !created.get("id").is_some_and(Value::is_string) {
+        return Err(Error::PlatformUnavailable(
+            "the created line item has no id".into(),
+        ));
+    }
+    Ok(created)
+}
+
+/// A deleted line item: any 2xx, whatever its body.
+pub fn parse_delete_lineitem_response(response: &HttpResponse) -> Result<()> {
+    check_status(response)
 }
 
 /// Every line item of the launch's context; `query` filters (`resource_link_id`,
@@ -105,10 +131,8 @@ pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
         .lineitems
         .ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint lineitems"))?;
     let url = with_filters(&container, query, &LINEITEM_FILTERS)?;
-    all_pages(platform, &[scope], &url, LINEITEM_CONTAINER, |page| {
-        page.as_array().cloned()
-    })
-    .await
+    let (request, parse) = (list_lineitems_request, parse_lineitems_response);
+    all_pages(platform, &[scope], &url, request, parse).await
 }
 
 /// Creates a line item in the launch's context; answers the platform's copy.
@@ -124,13 +148,7 @@ pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
         .ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint lineitems"))?;
     let request = write_lineitem_request(Method::Post, &container, &lineitem_body(payload)?);
     let response = token::call(platform, &[scope::LINEITEM], &request).await?;
-    let created = parse_lineitem_response(&response)?;
-    if !created.get("id").is_some_and(Value::is_string) {
-        return Err(Error::PlatformUnavailable(
-            "the created line item has no id".into(),
-        ));
-    }
-    Ok(Value::Object(created))
+    parse_created_lineitem_response(&response).map(Value::Object)
 }
 
 /// One line item of the launch's context (`id`, by default the launch's own).
@@ -171,31 +189,8 @@ pub async fn delete_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
     let ags = grant.ags()?;
     ags.require_any(&[scope::LINEITEM])?;
     let url = choose_lineitem(&ags, id)?;
-    token::call(platform, &[scope::LINEITEM], &delete_lineitem_request(&url)).await?;
-    Ok(())
-}
-
-/// The results of a line item (AGS 2.0 §3.5), optionally for one user.
-pub async fn results<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
-    grant: Grant<'_>,
-    lineitem: Option<&str>,
-    user_id: Option<&str>,
-) -> Result<Vec<Value>> {
-    let ags = grant.ags()?;
-    ags.require_any(&[scope::RESULT_READONLY])?;
-    let mut url = lineitem_child(&choose_lineitem(&ags, lineitem)?, "results")?;
-    if let Some(user) = user_id {
-        url.query_pairs_mut().append_pair("user_id", user);
-    }
-    all_pages(
-        platform,
-        &[scope::RESULT_READONLY],
-        url.as_str(),
-        RESULT_CONTAINER,
-        |page| page.as_array().cloned(),
-    )
-    .await
+    let request = delete_lineitem_request(&url);
+    parse_delete_lineitem_response(&token::call(platform, &[scope::LINEITEM], &request).await?)
 }
 
 #[cfg(test)]

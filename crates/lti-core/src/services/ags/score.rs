@@ -9,10 +9,11 @@ use super::{
     GRADING_PROGRESS, SCORE,
 };
 use crate::error::Result;
-use crate::ports::{Crypto, HttpClient, HttpRequest, KeyValue, Method};
+use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
 use crate::registration::{PlatformRegistration, ScoresUrl};
 use crate::services::grant::{scope, Grant};
-use crate::services::{invalid, token, Platform};
+use crate::services::token::{self, check_status};
+use crate::services::{invalid, Platform};
 
 /// The score the platform receives, from the origin's payload (AGS 2.0 §3.4).
 /// `userId` defaults to the launch's user; `timestamp` is now.
@@ -87,6 +88,12 @@ pub fn score_request(url: Url, score: &Value) -> HttpRequest {
     }
 }
 
+/// The platform took the score: any 2xx, whatever its body (platforms answer
+/// 200, 201 or 204, some with a body, some without).
+pub fn parse_score_response(response: &HttpResponse) -> Result<()> {
+    check_status(response)
+}
+
 /// Posts a score; answers what was posted, and where.
 pub async fn post_score<K: KeyValue, H: HttpClient, C: Crypto>(
     platform: &Platform<'_, K, H, C>,
@@ -99,7 +106,7 @@ pub async fn post_score<K: KeyValue, H: HttpClient, C: Crypto>(
     let lineitem = choose_lineitem(&ags, requested.as_deref())?;
     let score = score_body(payload, grant.user_id(), platform.ports.now)?;
     let request = score_request(scores_url(&lineitem, platform.registration)?, &score);
-    token::call(platform, &[scope::SCORE], &request).await?;
+    parse_score_response(&token::call(platform, &[scope::SCORE], &request).await?)?;
     Ok(json!({ "lineitem": lineitem, "score": score }))
 }
 
