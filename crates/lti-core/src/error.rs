@@ -318,11 +318,11 @@ impl Error {
 }
 
 /// How many characters of a supplied value a message shows.
-pub const SHOWN_CHARS: usize = 64;
+pub(crate) const SHOWN_CHARS: usize = 64;
 
 /// How many characters of a platform's error message a message shows:
 /// enough for a sentence or two, such as Canvas's reasons for a refusal.
-pub const MESSAGE_CHARS: usize = 300;
+pub(crate) const MESSAGE_CHARS: usize = 300;
 
 /// A supplied value as a message shows it: control and bidirectional
 /// formatting characters removed, at most [`SHOWN_CHARS`] characters, an

@@ -14,14 +14,14 @@ use crate::registration::PlatformRegistration;
 pub const MIN_MAX_AGE: u64 = 60;
 pub const MAX_MAX_AGE: u64 = 24 * 3600;
 /// Used when the platform sends no `Cache-Control: max-age`.
-pub const DEFAULT_MAX_AGE: u64 = 3600;
+pub(crate) const DEFAULT_MAX_AGE: u64 = 3600;
 /// How long an expired set is kept to serve launches while the platform is down.
-pub const STALE_IF_ERROR: u64 = 7 * 24 * 3600;
+pub(crate) const STALE_IF_ERROR: u64 = 7 * 24 * 3600;
 /// Per isolate and JWKS: seconds between two refetches for an unknown `kid`,
 /// and how long a failed fetch stands before the platform is asked again.
 pub const REFETCH_COOLDOWN: u64 = 5;
 /// A JWKS larger than this is not a JWKS.
-pub const MAX_JWKS_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 /// A JWKS as kept in the store: the usable keys and when they go stale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +42,7 @@ impl CachedJwks {
     }
 }
 
-pub fn jwks_request(registration: &PlatformRegistration) -> HttpRequest {
+pub(crate) fn jwks_request(registration: &PlatformRegistration) -> HttpRequest {
     HttpRequest::get(registration.jwks_uri()).header("accept", "application/json")
 }
 

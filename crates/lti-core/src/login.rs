@@ -249,7 +249,7 @@ pub async fn save_login(store: &impl KeyValue, redirect: &LoginRedirect) -> Resu
 /// Workers KV a claim is a read, and the delete reaches other locations only
 /// eventually (up to 60 s): launches of the same verified token within that
 /// time may each succeed.
-pub async fn claim_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
+pub(crate) async fn claim_login(store: &impl KeyValue, state: &str) -> Result<LoginState> {
     let value = store
         .claim(&login_key(state))
         .await?
@@ -260,12 +260,12 @@ pub async fn claim_login(store: &impl KeyValue, state: &str) -> Result<LoginStat
 /// Gives back the login a launch claimed but did not use. Best effort: a
 /// login that stays claimed only fails its own later launch, which the
 /// platform can start again.
-pub async fn release_login(store: &impl KeyValue, state: &str) {
+pub(crate) async fn release_login(store: &impl KeyValue, state: &str) {
     let _ = store.release(&login_key(state)).await;
 }
 
 /// Removes the login of a verified launch: it serves no other.
-pub async fn finish_login(store: &impl KeyValue, state: &str) -> Result<()> {
+pub(crate) async fn finish_login(store: &impl KeyValue, state: &str) -> Result<()> {
     Ok(store.delete(&login_key(state)).await?)
 }
 
@@ -282,7 +282,7 @@ pub fn random_token(rng: &dyn Rng) -> String {
 
 /// Whether `text` has the shape of a [`random_token`]: 43 base64url
 /// characters. Anything else is not worth a store read.
-pub fn is_random_token(text: &str) -> bool {
+pub(crate) fn is_random_token(text: &str) -> bool {
     text.len() == 43
         && text
             .bytes()

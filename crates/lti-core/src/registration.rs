@@ -11,7 +11,7 @@ use crate::ids::{ClientId, DeploymentId, Issuer, RegistrationKey};
 use crate::ports::KeyValue;
 
 /// The `deployment_ids` entry that accepts every deployment of the client.
-pub const ANY_DEPLOYMENT: &str = "*";
+pub(crate) const ANY_DEPLOYMENT: &str = "*";
 
 /// One registration of this tool on a platform, obtained only through
 /// [`PlatformRegistration::parse`], so every field has been validated.
@@ -158,7 +158,7 @@ impl PlatformRegistration {
     }
 
     /// Whether `deployment_ids` is `["*"]`: every deployment of the client.
-    pub fn accepts_any_deployment(&self) -> bool {
+    pub(crate) fn accepts_any_deployment(&self) -> bool {
         matches!(&self.0.deployment_ids[..], [only] if only.as_str() == ANY_DEPLOYMENT)
     }
 }
@@ -228,7 +228,7 @@ async fn sole_registration_key(platforms: &impl KeyValue, issuer: &str) -> Resul
 
 /// Loads and validates the registration stored under `key`, if any. Shared,
 /// not copied: a warm isolate keeps it parsed in its memory cache.
-pub async fn load_registration(
+pub(crate) async fn load_registration(
     platforms: &impl KeyValue,
     key: &RegistrationKey,
 ) -> Result<Option<Rc<PlatformRegistration>>> {

@@ -62,7 +62,7 @@ impl MemoryCache {
     }
 
     /// Whether `key` was found absent, and that answer still stands.
-    pub fn is_absent(&self, key: &str, now: u64) -> bool {
+    pub(crate) fn is_absent(&self, key: &str, now: u64) -> bool {
         self.absent
             .borrow()
             .get(key)
@@ -70,7 +70,7 @@ impl MemoryCache {
     }
 
     /// Remembers until `until` that `key` holds nothing.
-    pub fn insert_absent(&self, key: &str, until: u64) {
+    pub(crate) fn insert_absent(&self, key: &str, until: u64) {
         let mut absent = self.absent.borrow_mut();
         if absent.len() >= LIMIT {
             absent.clear();
@@ -81,7 +81,7 @@ impl MemoryCache {
     /// Forgets what this isolate knows of `key` (its value, or that it was
     /// absent) and every listing `key` now belongs to, for an entry written
     /// straight to the store: the next read asks the store.
-    pub fn forget(&self, key: &str) {
+    pub(crate) fn forget(&self, key: &str) {
         let stale =
             |k: &String| k == key || listed_prefix(k).is_some_and(|prefix| key.starts_with(prefix));
         self.entries.borrow_mut().retain(|k, _| !stale(k));

@@ -39,11 +39,11 @@ impl<'a, K: KeyValue, H, C> Ports<'a, K, H, C> {
 
 /// A store read through the memory cache for `ttl` seconds; writes go through.
 pub struct Cached<'a, K> {
-    pub inner: &'a K,
+    pub(crate) inner: &'a K,
     pub cache: &'a MemoryCache,
     pub ttl: u64,
     /// How long a read or listing that found nothing is remembered; 0 for never.
-    pub absent_ttl: u64,
+    pub(crate) absent_ttl: u64,
     pub now: u64,
 }
 

@@ -15,7 +15,7 @@ use crate::services::grant::scope;
 /// The LTI member of the registration and of its answer (§3.5.2, §3.6.2).
 pub const TOOL_CONFIGURATION: &str = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 /// The scopes of the services the worker offers the origin: AGS and NRPS.
-pub const TOOL_SCOPES: [&str; 5] = [
+pub(crate) const TOOL_SCOPES: [&str; 5] = [
     scope::LINEITEM,
     scope::LINEITEM_READONLY,
     scope::RESULT_READONLY,
@@ -23,13 +23,14 @@ pub const TOOL_SCOPES: [&str; 5] = [
     scope::MEMBERSHIP_READONLY,
 ];
 /// The id_token claims the tool asks for: who the user is.
-pub const TOOL_CLAIMS: [&str; 6] = ["iss", "sub", "name", "given_name", "family_name", "email"];
+pub(crate) const TOOL_CLAIMS: [&str; 6] =
+    ["iss", "sub", "name", "given_name", "family_name", "email"];
 /// A registration response larger than this is not one.
-pub const MAX_REGISTRATION_RESPONSE_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_REGISTRATION_RESPONSE_BYTES: usize = 256 * 1024;
 
 /// The tool's scopes the platform supports: those of its `scopes_supported`
 /// the worker uses, all of them when it lists none.
-pub fn requested_scopes(config: &PlatformConfiguration) -> Vec<&'static str> {
+pub(crate) fn requested_scopes(config: &PlatformConfiguration) -> Vec<&'static str> {
     match config.scopes_supported() {
         Some(supported) => TOOL_SCOPES
             .into_iter()
@@ -42,7 +43,7 @@ pub fn requested_scopes(config: &PlatformConfiguration) -> Vec<&'static str> {
 /// §3.5: the client registration, POSTed as JSON to the platform's
 /// `registration_endpoint`, with the registration token when one was given.
 /// `tool` is the worker's origin (path `/`).
-pub fn registration_request(
+pub(crate) fn registration_request(
     config: &PlatformConfiguration,
     tool: &Url,
     token: Option<&RegistrationToken>,
@@ -102,7 +103,7 @@ fn domain(tool: &Url) -> String {
 
 /// The platform's answer (§3.6): the new client, and the deployment it made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientRegistration {
+pub(crate) struct ClientRegistration {
     client_id: String,
     deployment_id: Option<String>,
 }
@@ -120,7 +121,7 @@ impl ClientRegistration {
 /// §3.6: `client_id` is required; the deployment comes from the LTI member's
 /// `deployment_id`, when there is one. A non-2xx answer is the platform's
 /// refusal, with its status and message.
-pub fn parse_registration_response(response: &HttpResponse) -> Result<ClientRegistration> {
+pub(crate) fn parse_registration_response(response: &HttpResponse) -> Result<ClientRegistration> {
     check_status(response)?;
     let invalid = |reason: String| Error::InvalidRegistrationResponse(reason);
     if response.body.len() > MAX_REGISTRATION_RESPONSE_BYTES {
@@ -172,7 +173,7 @@ struct Entry<'a> {
 /// the returned deployment, or `["*"]` (every deployment of the client) when
 /// the platform returned none; `token_audience` is the configuration's
 /// `authorization_server` when it is not the token endpoint.
-pub fn registration_entry(
+pub(crate) fn registration_entry(
     config: &PlatformConfiguration,
     client: &ClientRegistration,
 ) -> (String, String) {

@@ -12,18 +12,21 @@ use crate::ports::{HttpRequest, HttpResponse};
 use crate::registration::check_endpoint;
 
 /// An OpenID configuration larger than this is not one.
-pub const MAX_CONFIGURATION_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_CONFIGURATION_BYTES: usize = 256 * 1024;
 /// The LTI member of the configuration (§3.4.1).
 pub const PLATFORM_CONFIGURATION: &str =
     "https://purl.imsglobal.org/spec/lti-platform-configuration";
 /// Blackboard Learn's issuer, the same for every school (see [`check_issuer_host`]).
-pub const BLACKBOARD_ISSUER: &str = "https://blackboard.com";
+pub(crate) const BLACKBOARD_ISSUER: &str = "https://blackboard.com";
 /// Blackboard Learn's `product_family_code`.
-pub const BLACKBOARD_PRODUCT: &str = "BlackboardLearn";
+pub(crate) const BLACKBOARD_PRODUCT: &str = "BlackboardLearn";
 
 /// §3.4: a GET of the configuration URL, with the registration token as a
 /// bearer when the platform gave one.
-pub fn openid_configuration_request(url: &Url, token: Option<&RegistrationToken>) -> HttpRequest {
+pub(crate) fn openid_configuration_request(
+    url: &Url,
+    token: Option<&RegistrationToken>,
+) -> HttpRequest {
     let request = HttpRequest::get(url.as_str()).header("Accept", "application/json");
     with_bearer(request, token)
 }

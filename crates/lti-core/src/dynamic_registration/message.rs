@@ -11,7 +11,7 @@ use crate::error::MESSAGE_CHARS;
 const READ_BYTES: usize = 64 * 1024;
 
 /// The platform's message in an error `body`, shortened; `None` when it has none.
-pub fn platform_message(body: &[u8]) -> Option<String> {
+pub(crate) fn platform_message(body: &[u8]) -> Option<String> {
     let body = &body[..body.len().min(READ_BYTES)];
     let message = match serde_json::from_slice::<Value>(body) {
         Ok(json) => json_message(&json),

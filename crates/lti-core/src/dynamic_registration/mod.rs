@@ -25,17 +25,13 @@ mod configuration;
 mod message;
 mod page;
 
-pub use client::{
+pub use client::TOOL_CONFIGURATION;
+use client::{
     parse_registration_response, registration_entry, registration_request, requested_scopes,
-    ClientRegistration, MAX_REGISTRATION_RESPONSE_BYTES, TOOL_CLAIMS, TOOL_CONFIGURATION,
-    TOOL_SCOPES,
 };
-pub use configuration::{
-    openid_configuration_request, parse_openid_configuration, PlatformConfiguration,
-    PlatformProduct, BLACKBOARD_ISSUER, BLACKBOARD_PRODUCT, MAX_CONFIGURATION_BYTES,
-    PLATFORM_CONFIGURATION,
-};
-pub use message::platform_message;
+use configuration::{openid_configuration_request, PlatformConfiguration, PlatformProduct};
+pub use configuration::{parse_openid_configuration, PLATFORM_CONFIGURATION};
+use message::platform_message;
 pub use page::registered_page;
 
 use std::fmt;
@@ -48,9 +44,9 @@ use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
 use crate::registration::{check_endpoint, PlatformRegistration};
 
 /// Registration tokens are JWTs of a few hundred bytes; anything far larger is not one.
-pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// A secret shorter than this could be guessed.
-pub const MIN_SECRET_CHARS: usize = 16;
+pub(crate) const MIN_SECRET_CHARS: usize = 16;
 
 /// The operator's secret in the registration URL. `Debug` never prints it.
 #[derive(Clone)]

@@ -15,7 +15,7 @@ use crate::session::{parse_session, session_value, Session};
 
 /// The id of a held launch: random, 256 bits, base64url.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeldLaunchId(pub(super) String);
+pub(crate) struct HeldLaunchId(pub(super) String);
 
 impl HeldLaunchId {
     pub fn as_str(&self) -> &str {
@@ -29,7 +29,7 @@ impl HeldLaunchId {
 /// Stored as the session it will become (read back by the same code),
 /// after one line of what confirming it needs, none of which holds a space:
 /// `<proof_sha256> <message_type> <target_link_uri>`.
-pub async fn hold_launch<K: KeyValue, H, C>(
+pub(crate) async fn hold_launch<K: KeyValue, H, C>(
     ports: &Ports<'_, K, H, C>,
     launch: &VerifiedLaunch,
     proof_sha256: &str,

@@ -57,14 +57,14 @@ pub const PROOF_PATH: &str = "/lti/launch/proof";
 pub const HELD_LAUNCH_TTL: u64 = 120;
 /// How long the login page waits for `lti.capabilities` (ms). Some platforms
 /// never answer it; storage is then tried anyway.
-pub const CAPABILITIES_TIMEOUT_MS: u32 = 1000;
+pub(crate) const CAPABILITIES_TIMEOUT_MS: u32 = 1000;
 /// How long a page waits for `lti.put_data` or `lti.get_data` (ms).
-pub const STORAGE_TIMEOUT_MS: u32 = 2000;
+pub(crate) const STORAGE_TIMEOUT_MS: u32 = 2000;
 /// Longest `lti_storage_target` accepted: frame names are short.
 const MAX_TARGET_LEN: usize = 256;
 
 /// The platform-storage key of the login with this `state`.
-pub fn storage_key(state: &str) -> String {
+pub(crate) fn storage_key(state: &str) -> String {
     format!("lti_edge_state_{state}")
 }
 
@@ -111,7 +111,7 @@ impl fmt::Debug for StorageProof {
 }
 
 /// A fresh proof, and its base64url SHA-256: what the login keeps of it.
-pub fn mint_proof(rng: &dyn Rng) -> (StorageProof, String) {
+pub(crate) fn mint_proof(rng: &dyn Rng) -> (StorageProof, String) {
     let proof = StorageProof::mint(rng);
     let hash = sha256(proof.expose());
     (proof, hash)

@@ -75,7 +75,7 @@ pub fn login_page(redirect: &LoginRedirect, rng: &dyn Rng) -> Option<Page> {
 }
 
 /// What the proof page is made of.
-pub struct ProofPage<'a> {
+pub(crate) struct ProofPage<'a> {
     pub held: &'a HeldLaunchId,
     /// The login's `lti_storage_target`.
     pub target: &'a str,
@@ -91,7 +91,7 @@ pub struct ProofPage<'a> {
 /// platform storage: reads the proof back and posts it with the held
 /// launch's id to [`PROOF_PATH`]; on no answer, an error or a timeout, shows
 /// a refusal with a new-window link.
-pub fn proof_page(p: ProofPage<'_>) -> Result<Page> {
+pub(crate) fn proof_page(p: ProofPage<'_>) -> Result<Page> {
     let body = format!(
         r#"<p id="lti-confirming">Confirming the launch…</p>
 <form id="lti-launch-proof" method="post" action="{PROOF_PATH}"><input type="hidden" name="launch" value="{}"><input type="hidden" name="proof"></form>

@@ -8,8 +8,7 @@ pub mod results;
 pub mod score;
 
 pub use lineitem::{
-    create_lineitem, delete_lineitem, lineitem_body, lineitem_update_body, list_lineitems,
-    read_lineitem, update_lineitem,
+    create_lineitem, delete_lineitem, lineitem_body, list_lineitems, read_lineitem, update_lineitem,
 };
 pub use results::results;
 pub use score::{post_score, score_body, scores_url, timestamp};

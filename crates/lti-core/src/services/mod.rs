@@ -56,7 +56,11 @@ pub fn parse_payload(body: &[u8]) -> Result<serde_json::Map<String, serde_json::
 /// `base` with the origin's `query` parameters named in `allowed` appended
 /// in the origin's order, as filters for the platform. The URL's own query
 /// stays; with nothing to add, `base` is sent exactly as the launch gave it.
-pub fn with_filters(base: &str, query: &[(String, String)], allowed: &[&str]) -> Result<String> {
+pub(crate) fn with_filters(
+    base: &str,
+    query: &[(String, String)],
+    allowed: &[&str],
+) -> Result<String> {
     let mut filters = query
         .iter()
         .filter(|(name, _)| allowed.contains(&name.as_str()))

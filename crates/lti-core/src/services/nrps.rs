@@ -14,11 +14,11 @@ pub const MEMBERSHIP_CONTAINER: &str = "application/vnd.ims.lti-nrps.v2.membersh
 /// The filters an origin may pass on: `rlid`, the members of one resource
 /// link (NRPS 2.0 §2.4.1), and `role`, the members with one role, as a short
 /// name or a full URI (§2.3). Both go to the platform as given.
-pub const MEMBER_FILTERS: [&str; 2] = ["rlid", "role"];
+pub(crate) const MEMBER_FILTERS: [&str; 2] = ["rlid", "role"];
 
 /// The first page of members: the launch's membership URL, its own query
 /// kept, with the origin's filters added.
-pub fn members_url(memberships_url: &str, query: &[(String, String)]) -> Result<String> {
+pub(crate) fn members_url(memberships_url: &str, query: &[(String, String)]) -> Result<String> {
     with_filters(memberships_url, query, &MEMBER_FILTERS)
 }
 

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue};
 
 /// Pages followed at most before a container is considered runaway.
-pub const MAX_PAGES: usize = 50;
+pub(crate) const MAX_PAGES: usize = 50;
 
 /// The `rel="next"` target of a `Link` header value, if any.
 pub fn next_link(link: &str) -> Option<String> {
@@ -83,7 +83,7 @@ pub fn parse_page_response(
 
 /// GETs `first` and every `rel="next"` page after it, at most [`MAX_PAGES`],
 /// collecting their items: `request` builds each page's GET, `parse` reads it.
-pub async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
+pub(crate) async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
     platform: &Platform<'_, K, H, C>,
     scopes: &[&str],
     first: &str,

@@ -178,7 +178,9 @@ fn short_name(role: &str) -> Option<(Vocabulary, &'static str)> {
 
 /// The short names of `roles`: context roles first, then institution roles,
 /// then system roles, each group in the order sent, every name once.
-pub fn short_names<'a>(roles: impl IntoIterator<Item = &'a str> + Clone) -> Vec<&'static str> {
+pub(crate) fn short_names<'a>(
+    roles: impl IntoIterator<Item = &'a str> + Clone,
+) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     for vocabulary in [
         Vocabulary::Context,

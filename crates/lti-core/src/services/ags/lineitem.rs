@@ -14,7 +14,7 @@ use crate::services::token::check_status;
 use crate::services::{invalid, token, with_filters, Platform};
 
 /// The line item filters an origin may pass on (AGS 2.0 §3.2).
-pub const LINEITEM_FILTERS: [&str; 3] = ["resource_link_id", "resource_id", "tag"];
+pub(crate) const LINEITEM_FILTERS: [&str; 3] = ["resource_link_id", "resource_id", "tag"];
 
 /// The fields every line item payload must get right (AGS 2.0 §3.2):
 /// a `label`, a `scoreMaximum` above 0, and the optional strings non-empty.
@@ -46,7 +46,7 @@ pub fn lineitem_body(payload: &Map<String, Value>) -> Result<Value> {
 
 /// A line item to update (AGS 2.0 §3.2: PUT the whole item): valid, with
 /// its `id` set to the URL it is sent to, whatever the payload said.
-pub fn lineitem_update_body(payload: &Map<String, Value>, url: &str) -> Result<Value> {
+pub(crate) fn lineitem_update_body(payload: &Map<String, Value>, url: &str) -> Result<Value> {
     check_lineitem(payload)?;
     let mut item = payload.clone();
     item.insert("id".into(), Value::String(url.to_owned()));
