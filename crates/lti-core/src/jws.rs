@@ -4,9 +4,11 @@
 //! ([`parse`] → [`UntrustedJws::verify`] → [`VerifiedJws`], then
 //! [`TimeRule::check`]).
 //!
-//! Parsing and the time rule are jwt-compact's; the signature arithmetic is
-//! the [`Crypto`] port's (WebCrypto in the worker), over the token up to its
-//! last `.`. Nothing of the payload is readable before the signature verified.
+//! Parsing is jwt-compact's ([`UntrustedToken`]), and the time rule works on
+//! its [`Claims`] and [`TimeOptions`] with a clock built from the `now` the
+//! caller passes; the signature arithmetic is the [`Crypto`] port's
+//! (WebCrypto in the worker), over the token up to its last `.`. Nothing of
+//! the payload is readable before the signature verified.
 
 use chrono::{DateTime, Duration, Utc};
 use jwt_compact::{Claims, ParseError, TimeOptions, UntrustedToken};
