@@ -2,14 +2,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lti_core::launch::claims::{self, MessageType};
+use lti_core::launch::claims::{self, LaunchClaims, MessageType};
 use lti_edge_fuzz::{registration, registration_with, render_err, DEPLOYMENT_ID, NOW};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(claims) = serde_json::from_slice::<Map<String, Value>>(data) else {
+    let Ok(object) = serde_json::from_slice::<Map<String, Value>>(data) else {
         return;
     };
+    // Every member reads, whatever its shape: a malformed claim fails its
+    // check. The hand-written reader agrees with the derived `Deserialize`.
+    let claims = LaunchClaims::read(&object);
+    let derived = LaunchClaims::deserialize(&object).expect("every claim reads");
+    assert_eq!(claims, derived);
     let reg = registration();
     // Each check runs on its own, so a failing early one does not hide the others.
     render_err(&claims::check_issuer(&claims, &reg));
@@ -24,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let message = claims::check_message(&claims);
     render_err(&message);
     if let Ok(MessageType::ResourceLink) = message {
-        assert!(claims::string(&claims, claims::TARGET_LINK_URI).is_ok());
+        assert!(claims.target_link_uri.text().is_some());
     }
     // The whole message check, also for a minimal-claims platform: only a
     // token without any message claim takes the login's deployment.

@@ -57,3 +57,64 @@ pub fn form(data: &[u8]) -> Vec<(String, String)> {
 pub fn borrowed(pairs: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
     pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
 }
+
+/// The `kid` of the worker key the assertion seeds name.
+pub const WORKER_KID: &str = "tool-2026-11";
+
+/// A `Crypto` port that takes every signature for valid and signs nothing:
+/// with it, whatever follows the signature check in the real verifiers (the
+/// claims, the times) is reached by fuzzed bytes.
+pub struct AcceptingCrypto;
+
+impl lti_core::ports::Crypto for AcceptingCrypto {
+    async fn verify(
+        &self,
+        _: lti_core::ports::Alg,
+        _: &lti_core::jwk::PublicJwk,
+        _: &[u8],
+        _: &[u8],
+    ) -> Result<bool, lti_core::ports::CryptoError> {
+        Ok(true)
+    }
+    async fn sign(
+        &self,
+        _: lti_core::ports::Alg,
+        _: &lti_core::ports::PrivateKey,
+        _: &[u8],
+    ) -> Result<Vec<u8>, lti_core::ports::CryptoError> {
+        Err(lti_core::ports::CryptoError("fuzzing signs nothing".into()))
+    }
+    async fn generate(
+        &self,
+        _: lti_core::ports::Alg,
+    ) -> Result<lti_core::ports::PrivateKey, lti_core::ports::CryptoError> {
+        Err(lti_core::ports::CryptoError("fuzzing makes no key".into()))
+    }
+    async fn public_jwk(
+        &self,
+        _: &lti_core::ports::PrivateKey,
+    ) -> Result<lti_core::jwk::PublicJwk, lti_core::ports::CryptoError> {
+        Err(lti_core::ports::CryptoError("fuzzing makes no key".into()))
+    }
+}
+
+/// An RSA worker key named [`WORKER_KID`] (its numbers are never used).
+pub fn worker_key() -> lti_core::keys::SigningKey {
+    let mut public = lti_core::jwk::PublicJwk::rsa("AQAB".into(), "AQAB".into());
+    public.kid = Some(WORKER_KID.into());
+    lti_core::keys::SigningKey {
+        kid: WORKER_KID.into(),
+        private: lti_core::ports::PrivateKey(Vec::new()),
+        public,
+    }
+}
+
+/// Runs a future that never waits (the ports here answer at once).
+pub fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => unreachable!("no port here waits"),
+    }
+}

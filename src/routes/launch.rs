@@ -109,7 +109,7 @@ async fn forward_launch(
     let origin = runtime.origin(req)?;
     let jar = cookies::parse(req.cookie.as_deref());
     let forward = Forward {
-        url: origin.url_for(&launch.target_link_uri),
+        url: origin.url_for(launch.target_link_uri()),
         method: Method::Get,
         headers: origin.add_worker_headers(
             launch_headers(&req.headers)?,

@@ -11,10 +11,9 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::jws;
+use crate::jws::{self, Signer, Stamp, TimeError, TimeRule};
 use crate::keys::SigningKey;
 use crate::launch::LaunchPlatform;
-use crate::login::random_token;
 use crate::ports::{Crypto, Rng};
 use crate::services::Grant;
 use crate::view::LaunchViewJson;
@@ -24,23 +23,32 @@ pub const HEADER: &str = "Lti-Jwt-Assertion";
 /// Seconds an assertion stays valid; the interface allows at most 300.
 pub const TTL: u64 = 300;
 
-/// The claims of an assertion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The claims of an assertion or service token that [`verify_assertion`]
+/// accepted; nothing else makes one.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AssertionClaims {
-    pub iss: String,
-    pub aud: String,
-    pub iat: u64,
-    pub exp: u64,
-    pub jti: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
-    pub lti: Map<String, Value>,
+    body: AssertionBody,
+}
+
+/// What of a bearer's claims is read back. Read straight from the payload,
+/// not as jwt-compact's `Claims<AssertionBody>`, whose `#[serde(flatten)]`
+/// buffers every claim first (and costs the worker about 5 KB of gzip).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct AssertionBody {
+    iat: u64,
+    exp: u64,
+    iss: String,
+    aud: String,
+    jti: String,
+    #[serde(default)]
+    sub: Option<String>,
+    lti: Map<String, Value>,
     /// The registration and deployment the launch acts for. Required: tokens
     /// issued before it was carried do not verify (the user launches again).
-    pub platform: LaunchPlatform,
+    platform: LaunchPlatform,
     /// `service` on service tokens; absent on assertions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_use: Option<String>,
+    #[serde(default)]
+    token_use: Option<String>,
     // `session_token`, on assertions of sessions without cookie (see
     // `crate::session`), is not read back: the worker never needs it here.
 }
@@ -48,10 +56,44 @@ pub struct AssertionClaims {
 impl AssertionClaims {
     /// What the launch behind this token granted.
     pub fn grant(&self) -> Grant<'_> {
-        Grant {
-            lti: &self.lti,
-            platform: &self.platform,
-        }
+        Grant::of(&self.body.lti, &self.body.platform)
+    }
+
+    pub fn issued_at(&self) -> u64 {
+        self.body.iat
+    }
+
+    pub fn expires_at(&self) -> u64 {
+        self.body.exp
+    }
+
+    pub fn jti(&self) -> &str {
+        &self.body.jti
+    }
+
+    /// The launch's user; absent for anonymous launches.
+    pub fn sub(&self) -> Option<&str> {
+        self.body.sub.as_deref()
+    }
+
+    /// The launch's claims (all of them on an assertion, the service subset
+    /// on a service token).
+    pub fn lti(&self) -> &Map<String, Value> {
+        &self.body.lti
+    }
+
+    pub fn platform(&self) -> &LaunchPlatform {
+        &self.body.platform
+    }
+
+    /// Whether this is a service token rather than a launch assertion.
+    pub fn is_service_token(&self) -> bool {
+        self.body.token_use.as_deref() == Some(SERVICE_TOKEN_USE)
+    }
+
+    /// `token_use`: `service` on service tokens, absent on assertions.
+    pub fn token_use(&self) -> Option<&str> {
+        self.body.token_use.as_deref()
     }
 }
 
@@ -120,12 +162,14 @@ pub async fn issue_assertion(
     rng: &dyn Rng,
     now: u64,
 ) -> Result<String> {
+    let signer = Signer::new(crypto, key, rng, now);
+    let Stamp { iat, exp, jti } = signer.stamp(TTL);
     let claims = Issued {
         iss: &config.issuer,
         aud: &config.audience,
-        iat: now,
-        exp: now + TTL,
-        jti: random_token(rng),
+        iat,
+        exp,
+        jti,
         sub: launch.sub,
         lti: launch.lti,
         platform: None,
@@ -142,7 +186,7 @@ pub async fn issue_assertion(
         claims.strip_suffix('}').expect("an object"),
         &launch.view.get()[1..]
     );
-    jws::sign_payload(crypto, key, payload.into_bytes()).await
+    signer.sign_payload(payload.into_bytes()).await
 }
 
 /// Signs a service token for the launch behind `grant`: a longer-lived
@@ -158,27 +202,30 @@ pub async fn issue_service_token(
     ttl: u64,
 ) -> Result<(String, u64)> {
     let lti = grant.service_subset();
+    let signer = Signer::new(crypto, key, rng, now);
+    let Stamp { iat, exp, jti } = signer.stamp(ttl);
     let claims = Issued {
         iss: &config.issuer,
         aud: &config.service_audience(),
-        iat: now,
-        exp: now + ttl,
-        jti: random_token(rng),
-        sub: lti.get("sub").and_then(Value::as_str),
+        iat,
+        exp,
+        jti,
+        sub: grant.user_id(),
         lti: &lti,
-        platform: Some(grant.platform),
+        platform: Some(grant.platform()),
         token_use: Some(SERVICE_TOKEN_USE),
         // A service token is no browser session.
         session_token: None,
     };
-    Ok((jws::sign(crypto, key, &claims).await?, now + ttl))
+    Ok((signer.sign(&claims).await?, exp))
 }
 
 pub const SERVICE_TOKEN_USE: &str = "service";
 
-/// Checks an assertion or service token this worker issued: RS256 with one of
-/// `keys`, `iss`, `aud` and `exp`. Used when the origin calls back with it as
-/// a bearer token.
+/// Checks an assertion or service token this worker issued: signed with one
+/// of `keys` under that key's algorithm, `iss`, `aud`, and the times by
+/// [`TimeRule::OWN`]. Used when the origin calls back with it as a bearer
+/// token.
 pub async fn verify_assertion(
     crypto: &impl Crypto,
     keys: &[SigningKey],
@@ -189,35 +236,47 @@ pub async fn verify_assertion(
     let jws = jws::parse(token).map_err(|_| Error::InvalidAssertion("malformed"))?;
     let key = keys
         .iter()
-        .find(|k| jws.header.kid.as_deref() == Some(k.kid.as_str()))
+        .find(|k| jws.kid() == Some(k.kid.as_str()))
         .ok_or(Error::InvalidAssertion("unknown key"))?;
     // The key decides the algorithm; a header naming another is refused.
-    if jws.header.alg != key.algorithm().name() {
+    if jws.algorithm() != key.algorithm().name() {
         return Err(Error::InvalidAssertion("algorithm"));
     }
-    let (input, signature) = (jws.signing_input.as_bytes(), &jws.signature);
-    if !crypto
-        .verify(key.algorithm(), &key.public, input, signature)
-        .await?
-    {
-        return Err(Error::InvalidAssertion("signature"));
+    // The worker names no critical extension; any is one it cannot honour.
+    if jws.has_critical() {
+        return Err(Error::InvalidAssertion("malformed"));
     }
-    let claims: AssertionClaims =
-        serde_json::from_slice(&jws.payload).map_err(|_| Error::InvalidAssertion("claims"))?;
-    if claims.iss != config.issuer {
+    let verified = jws.verify(crypto, key.algorithm(), &key.public).await?;
+    let verified = verified.ok_or(Error::InvalidAssertion("signature"))?;
+    let body: AssertionBody = serde_json::from_slice(&verified.payload())
+        .map_err(|_| Error::InvalidAssertion("claims"))?;
+    if body.iss != config.issuer {
         return Err(Error::InvalidAssertion("issuer"));
     }
-    let service = claims.token_use.as_deref() == Some(SERVICE_TOKEN_USE);
+    let service = body.token_use.as_deref() == Some(SERVICE_TOKEN_USE);
     let audience = if service {
         config.service_audience()
     } else {
         config.audience.clone()
     };
-    if claims.aud != audience {
+    if body.aud != audience {
         return Err(Error::InvalidAssertion("audience"));
     }
-    if claims.exp <= now {
-        return Err(Error::InvalidAssertion("expired"));
+    TimeRule::OWN.check(&body.times(), now).map_err(|e| {
+        Error::InvalidAssertion(match e {
+            TimeError::Missing(_) => "claims",
+            TimeError::Expired => "expired",
+            TimeError::NotYetValid(_) => "not yet valid",
+        })
+    })?;
+    Ok(AssertionClaims { body })
+}
+
+impl AssertionBody {
+    fn times(&self) -> jwt_compact::Claims<()> {
+        let mut times = jwt_compact::Claims::new(());
+        times.issued_at = Some(jws::timestamp(self.iat as f64));
+        times.expiration = Some(jws::timestamp(self.exp as f64));
+        times
     }
-    Ok(claims)
 }

@@ -44,10 +44,10 @@ pub async fn record_deployment<K: KeyValue, H, C>(
     ports: &Ports<'_, K, H, C>,
     launch: &VerifiedLaunch,
 ) -> Result<()> {
-    if !launch.registration.accepts_any_deployment() {
+    if !launch.registration().accepts_any_deployment() {
         return Ok(());
     }
-    let key = deployment_key(&launch.platform);
+    let key = deployment_key(launch.platform());
     // Apart from the store's cached entries, which hold other types.
     let recently = format!("recorded:{key}");
     if ports.cache.get::<()>(&recently, ports.now).is_some() {

@@ -1,76 +1,260 @@
-//! Compact JWS signing (RFC 7515 §7.1) over the `Crypto` port: RS256 or
-//! ES256, as the key is RSA or P-256.
+//! Compact JWS (RFC 7515 §7.1) and JWT (RFC 7519) for every token the worker
+//! signs or accepts: one [`Signer`] (the `iat`, `exp` and `jti` every token
+//! kind carries, the header naming the key by `kid`) and one verifier
+//! ([`parse`] → [`UntrustedJws::verify`] → [`VerifiedJws`], then
+//! [`TimeRule::check`]).
+//!
+//! Parsing is jwt-compact's ([`UntrustedToken`]), and the time rule works on
+//! its [`Claims`] and [`TimeOptions`] with a clock built from the `now` the
+//! caller passes; the signature arithmetic is the [`Crypto`] port's
+//! (WebCrypto in the worker), over the token up to its last `.`. Nothing of
+//! the payload is readable before the signature verified.
 
-use std::future::Future;
-
+use chrono::{DateTime, Duration, Utc};
+use jwt_compact::{Claims, ParseError, TimeOptions, UntrustedToken};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use crate::b64;
 use crate::error::{Error, Result};
+use crate::jwk::PublicJwk;
 use crate::keys::SigningKey;
-use crate::ports::Crypto;
+use crate::login::random_token;
+use crate::ports::{Alg, Crypto, Rng};
 
-/// Signs `claims` with `key`; the header names the key by `kid`.
-pub fn sign<'a>(
-    crypto: &'a impl Crypto,
+/// Signs the worker's tokens with one key at one moment: the origin's
+/// assertions and service tokens, client assertions, deep linking responses.
+pub struct Signer<'a, C> {
+    crypto: &'a C,
     key: &'a SigningKey,
-    claims: &impl Serialize,
-) -> impl Future<Output = Result<String>> + 'a {
-    let claims = serde_json::to_vec(claims).expect("claims serialize");
-    sign_payload(crypto, key, claims)
+    rng: &'a dyn Rng,
+    now: u64,
 }
 
-/// Signs `claims`, already serialized as a JSON object, with `key`.
-pub async fn sign_payload(
-    crypto: &impl Crypto,
-    key: &SigningKey,
-    claims: Vec<u8>,
-) -> Result<String> {
-    let alg = key.algorithm();
-    let header = serde_json::json!({ "alg": alg.name(), "typ": "JWT", "kid": key.kid });
-    let header = serde_json::to_vec(&header).expect("header serializes");
-    let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
-    let signature = crypto
-        .sign(alg, &key.private, signing_input.as_bytes())
-        .await?;
-    Ok(format!("{signing_input}.{}", b64::encode(signature)))
+/// The claims that make a token unique and bound in time: `iat` now, `exp`
+/// a lifetime later, and a random `jti` (or a deep linking response's `nonce`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
 }
 
-/// The JOSE header fields this tool reads. `jku`, `x5u`, `jwk` and `x5c` are
-/// never followed: keys come only from the registration's `jwks_uri`.
-#[derive(Deserialize)]
-pub struct JoseHeader {
-    pub alg: String,
-    pub kid: Option<String>,
-    pub crit: Option<serde_json::Value>,
+impl<'a, C: Crypto> Signer<'a, C> {
+    pub fn new(crypto: &'a C, key: &'a SigningKey, rng: &'a dyn Rng, now: u64) -> Self {
+        Self {
+            crypto,
+            key,
+            rng,
+            now,
+        }
+    }
+
+    /// A fresh [`Stamp`] for a token valid `ttl` seconds.
+    pub fn stamp(&self, ttl: u64) -> Stamp {
+        Stamp {
+            iat: self.now,
+            exp: self.now + ttl,
+            jti: random_token(self.rng),
+        }
+    }
+
+    /// Signs `claims`; the header names the key by `kid`.
+    pub async fn sign(&self, claims: &impl Serialize) -> Result<String> {
+        let claims = serde_json::to_vec(claims).expect("claims serialize");
+        self.sign_payload(claims).await
+    }
+
+    /// Signs `claims`, already serialized as a JSON object.
+    pub async fn sign_payload(&self, claims: Vec<u8>) -> Result<String> {
+        let alg = self.key.algorithm();
+        let header = serde_json::json!({ "alg": alg.name(), "typ": "JWT", "kid": self.key.kid });
+        let header = serde_json::to_vec(&header).expect("header serializes");
+        let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
+        let signature = self
+            .crypto
+            .sign(alg, &self.key.private, signing_input.as_bytes())
+            .await?;
+        Ok(format!("{signing_input}.{}", b64::encode(signature)))
+    }
 }
 
-/// A compact JWS split into its parts, signature not yet checked.
+/// The JOSE header members this tool reads beyond `alg` and `kid`: only
+/// `crit`, to refuse extensions it does not understand (RFC 7515 §4.1.11).
+/// `jku`, `x5u`, `jwk` and `x5c` are never followed: keys come only from the
+/// registration's `jwks_uri`, or are the worker's own.
+#[derive(Debug, Deserialize)]
+pub struct Extensions {
+    #[serde(default)]
+    crit: Option<IgnoredAny>,
+}
+
+/// A compact JWS split into its parts, signature not yet checked: only the
+/// header is readable.
 pub struct UntrustedJws<'a> {
-    pub header: JoseHeader,
-    pub signing_input: &'a str,
-    pub payload: Vec<u8>,
-    pub signature: Vec<u8>,
+    token: UntrustedToken<'a, Extensions>,
+    signing_input: &'a str,
+    payload: &'a str,
 }
 
-/// Splits a compact JWS; nothing is verified yet.
+/// Splits a compact JWS and reads its header; nothing is verified yet.
 pub fn parse(token: &str) -> Result<UntrustedJws<'_>> {
-    let malformed = |why: &str| Error::MalformedToken(why.to_owned());
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed("a compact JWS has three dot-separated parts"));
-    };
-    let decode = |part: &str, what: &str| {
-        b64::decode(part).ok_or_else(|| malformed(&format!("{what} is not base64url")))
-    };
-    let header: JoseHeader = serde_json::from_slice(&decode(header, "header")?)
-        .map_err(|_| malformed("header is not a JOSE header"))?;
+    let parsed = UntrustedToken::try_from(token).map_err(|e| {
+        Error::MalformedToken(
+            match e {
+                ParseError::InvalidTokenStructure => "a compact JWS has three dot-separated parts",
+                ParseError::InvalidBase64Encoding => "a part is not base64url",
+                _ => "header is not a JOSE header",
+            }
+            .into(),
+        )
+    })?;
+    // Three parts, as the parse just checked: the signed part is the token up
+    // to its last dot (RFC 7515 §5.2 step 8).
+    let (signing_input, _) = token.rsplit_once('.').expect("three parts");
+    let (_, payload) = signing_input.split_once('.').expect("three parts");
     Ok(UntrustedJws {
-        header,
-        signing_input: &token[..token.len() - signature.len() - 1],
-        payload: decode(payload, "payload")?,
-        signature: decode(signature, "signature")?,
+        token: parsed,
+        signing_input,
+        payload,
+    })
+}
+
+impl<'a> UntrustedJws<'a> {
+    /// The header's `alg`, as the sender wrote it.
+    pub fn algorithm(&self) -> &str {
+        self.token.algorithm()
+    }
+
+    /// The header's `kid`.
+    pub fn kid(&self) -> Option<&str> {
+        self.token.header().key_id.as_deref()
+    }
+
+    /// Whether the header names critical extensions: none is understood here.
+    pub fn has_critical(&self) -> bool {
+        self.token.header().other_fields.crit.is_some()
+    }
+
+    /// What the signature covers: the token up to its last dot.
+    pub fn signing_input(&self) -> &'a str {
+        self.signing_input
+    }
+
+    pub fn signature(&self) -> &[u8] {
+        self.token.signature_bytes()
+    }
+
+    /// Checks the signature with `key` under `alg`, which the caller chose
+    /// (never the header); `None` when it does not verify.
+    pub async fn verify(
+        self,
+        crypto: &impl Crypto,
+        alg: Alg,
+        key: &PublicJwk,
+    ) -> Result<Option<VerifiedJws<'a>>> {
+        let valid = crypto
+            .verify(alg, key, self.signing_input.as_bytes(), self.signature())
+            .await?;
+        Ok(valid.then_some(VerifiedJws(self)))
+    }
+}
+
+/// A JWS whose signature verified: its payload may now be read.
+pub struct VerifiedJws<'a>(UntrustedJws<'a>);
+
+impl VerifiedJws<'_> {
+    /// The payload, decoded: the claims' JSON as signed.
+    pub fn payload(&self) -> Vec<u8> {
+        b64::decode(self.0.payload).expect("decoded once already")
+    }
+
+    /// The payload's text exactly as signed, if it is UTF-8.
+    pub fn payload_text(&self) -> Option<String> {
+        String::from_utf8(self.payload()).ok()
+    }
+}
+
+/// Why a token's times refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// `exp` or `iat` is absent (or not a number).
+    Missing(&'static str),
+    Expired,
+    /// `iat` or `nbf` is later than now, beyond the leeway.
+    NotYetValid(&'static str),
+}
+
+/// The one time rule of every token the worker accepts, id_tokens and bearers
+/// alike: `exp` and `iat` are required; a token is refused from `exp +
+/// leeway` on (RFC 7519 §4.1.4: not accepted *on or after* `exp`), and while
+/// `iat` or `nbf` is later than `now + leeway`.
+///
+/// The leeway is the clock skew allowed between the token's signer and the
+/// worker: [`TimeRule::PLATFORM`] for a platform's id_token (another party's
+/// clock), [`TimeRule::OWN`], none, for the tokens the worker signed itself,
+/// so an assertion or service token lives exactly as long as its `exp` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRule {
+    leeway: u64,
+}
+
+impl TimeRule {
+    /// Tokens from a platform: 60 s of clock skew either way.
+    pub const PLATFORM: Self = Self { leeway: 60 };
+    /// Tokens the worker signed: its own clock on both sides.
+    pub const OWN: Self = Self { leeway: 0 };
+
+    /// Seconds of clock skew tolerated.
+    pub const fn leeway(self) -> u64 {
+        self.leeway
+    }
+
+    /// Applies the rule to `claims` at `now` (the core never reads the clock).
+    pub fn check<T>(self, claims: &Claims<T>, now: u64) -> std::result::Result<(), TimeError> {
+        let leeway = Duration::try_seconds(self.leeway as i64).expect("small");
+        let options = TimeOptions::new(leeway, || timestamp(now as f64));
+        let exp = claims.expiration.ok_or(TimeError::Missing("exp"))?;
+        let iat = claims.issued_at.ok_or(TimeError::Missing("iat"))?;
+        let now = (options.clock_fn)();
+        // jwt-compact's `validate_expiration` still accepts a token at `exp`
+        // itself, RFC 7519 does not; and its `validate_maturity` overflows on
+        // a `nbf` at chrono's lower bound: the bounds are compared here.
+        let later = |t: DateTime<Utc>| {
+            t.checked_add_signed(options.leeway)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        };
+        let earlier = |t: DateTime<Utc>| {
+            t.checked_sub_signed(options.leeway)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        };
+        if now >= later(exp) {
+            return Err(TimeError::Expired);
+        }
+        if earlier(iat) > now {
+            return Err(TimeError::NotYetValid("iat"));
+        }
+        if claims.not_before.is_some_and(|nbf| earlier(nbf) > now) {
+            return Err(TimeError::NotYetValid("nbf"));
+        }
+        Ok(())
+    }
+}
+
+/// A NumericDate (RFC 7519 §2) as a UTC time: fractions of a second are
+/// dropped (rounded toward the past), out-of-range values held at chrono's
+/// bounds, so they compare as they did as plain numbers.
+pub fn timestamp(seconds: f64) -> DateTime<Utc> {
+    let whole = seconds.floor();
+    if whole >= i64::MAX as f64 {
+        return DateTime::<Utc>::MAX_UTC;
+    }
+    if whole <= i64::MIN as f64 {
+        return DateTime::<Utc>::MIN_UTC;
+    }
+    DateTime::from_timestamp(whole as i64, 0).unwrap_or(if whole > 0.0 {
+        DateTime::<Utc>::MAX_UTC
+    } else {
+        DateTime::<Utc>::MIN_UTC
     })
 }

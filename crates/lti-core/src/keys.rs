@@ -118,7 +118,7 @@ fn first_for(keys: &[SigningKey], alg: Alg) -> &SigningKey {
 /// Reads one or more PKCS#8 PEM blocks (`-----BEGIN PRIVATE KEY-----`).
 /// Several blocks serve key rotation: the first signs, all are published.
 pub fn parse_pkcs8_pems(text: &str) -> Result<Vec<PrivateKey>> {
-    let blocks = pem::parse_many(text)
+    let blocks = pem_blocks(text)
         .map_err(|e| Error::Config(format!("the private key PEM is invalid: {e}")))?;
     if blocks.is_empty() {
         return Err(Error::Config(
@@ -127,13 +127,43 @@ pub fn parse_pkcs8_pems(text: &str) -> Result<Vec<PrivateKey>> {
     }
     blocks
         .into_iter()
-        .map(|block| match block.tag() {
-            "PRIVATE KEY" => Ok(PrivateKey(block.into_contents())),
+        .map(|(label, der)| match label {
+            "PRIVATE KEY" => Ok(PrivateKey(der)),
             tag => Err(Error::Config(format!(
                 "the private key must be PKCS#8 (BEGIN PRIVATE KEY), not {tag}"
             ))),
         })
         .collect()
+}
+
+/// The PEM blocks of `text` (RFC 7468): each label with its decoded body.
+/// Text outside the blocks is ignored; inside, only base64 lines belong.
+fn pem_blocks(text: &str) -> std::result::Result<Vec<(&str, Vec<u8>)>, String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(&str, String)> = None;
+    for line in text.lines().map(str::trim) {
+        let boundary = |kind: &str| {
+            line.strip_prefix("-----")
+                .and_then(|l| l.strip_prefix(kind))
+                .and_then(|l| l.strip_suffix("-----"))
+        };
+        match open.take() {
+            None => open = boundary("BEGIN ").map(|label| (label, String::new())),
+            Some((label, body)) => match boundary("END ") {
+                Some(end) if end == label => {
+                    let der = b64::decode_standard(&body)
+                        .ok_or_else(|| format!("the {label} block is not base64"))?;
+                    blocks.push((label, der));
+                }
+                Some(end) => return Err(format!("BEGIN {label} ends with END {end}")),
+                None => open = Some((label, body + line)),
+            },
+        }
+    }
+    match open {
+        Some((label, _)) => Err(format!("BEGIN {label} has no END")),
+        None => Ok(blocks),
+    }
 }
 
 /// The tool's keys: the first signs, all are published in its JWKS.

@@ -31,6 +31,12 @@
 //!   assertion's `session_token` claim and sends it back as `?lti_session=` or
 //!   `Lti-Session:`, which the worker removes before forwarding (see
 //!   [`session`]). A token beside a different cookie session is refused.
+//! - One signer and one verifier for every token ([`jws`]): the payload is
+//!   readable only once the signature verified, and one time rule applies,
+//!   its leeway the clock skew allowed to the signer (60 s for a platform,
+//!   none for the worker's own tokens). [`launch::VerifiedLaunch`],
+//!   [`assertion::AssertionClaims`] and [`services::Grant`] come only out
+//!   of verification: their fields are private, none is `Deserialize`.
 //! - Service calls act only within the launch behind the bearer: its
 //!   registration, deployment, context and granted scopes.
 //! - Error messages name the failed check and never hold a token or key.

@@ -96,7 +96,7 @@ fn the_launchs_assertion_authorizes_for_its_registration_and_deployment() {
     let launched = Launched::new();
     let caller = launched.bearer(&launched.assertion()).unwrap();
     let grant = caller.grant();
-    assert_eq!(grant.platform, &launch_platform());
+    assert_eq!(grant.platform(), &launch_platform());
     assert_eq!(grant.user_id(), Some("user-1"));
     assert_eq!(
         caller.registration().key().as_str(),
@@ -198,7 +198,7 @@ fn a_service_token_outlives_the_assertion_but_issues_no_other() {
     launched.world.now.set(NOW + 3600);
     let service = launched.bearer(&token).unwrap();
     assert!(service.is_service_token());
-    assert_eq!(service.grant().platform, &launch_platform());
+    assert_eq!(service.grant().platform(), &launch_platform());
     assert_eq!(service.grant().user_id(), Some("user-1"));
     let ports = launched.world.ports();
     let again = block_on(service.issue_service_token(&ports, &config(), 86400));

@@ -124,13 +124,13 @@ fn cookieless_launch_is_held_and_confirmed_once_with_its_proof() {
         "the login is taken when the launch is held"
     );
     let launch = confirm(&world, &id, &proof).unwrap();
-    assert_eq!(launch.sub.as_deref(), Some("user-1"));
-    assert_eq!(launch.platform, launch_platform());
+    assert_eq!(launch.sub(), Some("user-1"));
+    assert_eq!(launch.platform(), &launch_platform());
     assert_eq!(
-        launch.target_link_uri.as_str(),
+        launch.target_link_uri().as_str(),
         "https://tool.example.com/course/1"
     );
-    let claims: serde_json::Value = serde_json::from_str(launch.claims.get()).unwrap();
+    let claims: serde_json::Value = serde_json::from_str(launch.claims().get()).unwrap();
     assert_eq!(claims, launch_claims(claims["nonce"].as_str().unwrap()));
     assert_eq!(held_count(&world), 0);
     assert!(

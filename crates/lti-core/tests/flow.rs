@@ -114,14 +114,14 @@ fn accepts_a_valid_launch_with_claims_exactly_as_received() {
     let (state, nonce) = login(&world);
     let claims = launch_claims(&nonce);
     let launch = launch(&world, &state, id_token(&claims)).unwrap();
-    assert_eq!(launch.message_type, MessageType::ResourceLink);
-    assert_eq!(launch.platform, launch_platform());
-    assert_eq!(launch.sub.as_deref(), Some("user-1"));
+    assert_eq!(launch.message_type(), MessageType::ResourceLink);
+    assert_eq!(launch.platform(), &launch_platform());
+    assert_eq!(launch.sub(), Some("user-1"));
     assert_eq!(
-        launch.target_link_uri.as_str(),
+        launch.target_link_uri().as_str(),
         "https://tool.example.com/course/1"
     );
-    assert_eq!(launch.claims.get(), claims.to_string());
+    assert_eq!(launch.claims().get(), claims.to_string());
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn claims_reach_the_assertion_byte_for_byte() {
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid}).to_string();
     let token = sign_text(&header, &payload, PLATFORM_PEM);
     let launch = launch(&world, &state, token).unwrap();
-    assert_eq!(launch.claims.get(), payload);
+    assert_eq!(launch.claims().get(), payload);
 
     let config = AssertionConfig {
         issuer: TOOL.into(),
@@ -290,9 +290,9 @@ fn accepts_deep_linking_without_target_link_uri() {
         );
     })
     .unwrap();
-    assert_eq!(launch.message_type, MessageType::DeepLinking);
+    assert_eq!(launch.message_type(), MessageType::DeepLinking);
     assert_eq!(
-        launch.target_link_uri.as_str(),
+        launch.target_link_uri().as_str(),
         "https://tool.example.com/course/1",
         "the login's"
     );
@@ -481,7 +481,7 @@ fn verified(world: &World) -> VerifiedLaunch {
 fn a_launch_asks_the_origin_while_its_writes_are_under_way() {
     let world = World::new();
     let launch = verified(&world);
-    let login_key = format!("login:{}", launch.login.as_deref().unwrap());
+    let login_key = format!("login:{}", launch.login().unwrap());
     // The origin request, polled until the session is stored: it completes
     // only if the writes run while it waits.
     let mut polls = 0;
@@ -553,10 +553,10 @@ fn assertion_round_trip() {
     .unwrap();
     let keys = [key];
     let claims = block_on(verify_assertion(&RustCrypto, &keys, &config, &token, NOW)).unwrap();
-    assert_eq!(claims.sub.as_deref(), Some("user-1"));
-    assert_eq!(claims.lti, lti);
-    assert_eq!(claims.platform, platform, "the platform claim");
-    assert_eq!(claims.exp - claims.iat, 300);
+    assert_eq!(claims.sub(), Some("user-1"));
+    assert_eq!(claims.lti(), &lti);
+    assert_eq!(claims.platform(), &platform, "the platform claim");
+    assert_eq!(claims.expires_at() - claims.issued_at(), 300);
     let later = block_on(verify_assertion(
         &RustCrypto,
         &keys,
@@ -621,7 +621,7 @@ fn the_view_is_computed_at_launch_and_kept_with_the_session() {
     let session = stored_session(&world, launch.asserted());
     assert_eq!(
         session.view.get(),
-        launch.view.get(),
+        launch.view().get(),
         "stored, not recomputed"
     );
     let sub = session.sub();
@@ -645,13 +645,16 @@ fn the_view_is_computed_at_launch_and_kept_with_the_session() {
         NOW,
     ))
     .unwrap();
-    assert_eq!(verified.platform, launch_platform(), "read back as before");
+    assert_eq!(
+        verified.platform(),
+        &launch_platform(),
+        "read back as before"
+    );
 }
 
 #[test]
 fn service_tokens_carry_no_view() {
     use lti_core::assertion::issue_service_token;
-    use lti_core::services::Grant;
     let world = World::new();
     let (state, nonce) = login(&world);
     let mut claims = launch_claims(&nonce);
@@ -663,10 +666,8 @@ fn service_tokens_carry_no_view() {
         audience: "https://origin".into(),
     };
     let lti = claims.as_object().unwrap().clone();
-    let grant = Grant {
-        lti: &lti,
-        platform: &launch.platform,
-    };
+    let bearer = verified_bearer(&lti, launch.platform());
+    let grant = bearer.grant();
     let (token, _) = block_on(issue_service_token(
         &RustCrypto,
         &signing_key(TOOL_PEM),

@@ -142,7 +142,6 @@ fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
     use lti_core::keys::{origin_key, platform_key};
     use lti_core::ports::Alg;
     use lti_core::rust_crypto::RustCrypto;
-    use lti_core::services::Grant;
     let world = World::new();
     let both = format!("{TOOL_P256_PEM}\n{TOOL_PEM}");
     let keys = block_on(signing_keys(&world.ports(), Some(&both))).unwrap();
@@ -188,15 +187,12 @@ fn a_p256_key_signs_for_the_origin_and_rsa_for_platforms() {
         .unwrap()
         .contains(r#""alg":"ES256""#));
     let claims = block_on(verify_assertion(&RustCrypto, &keys, &config, &token, NOW)).unwrap();
-    assert_eq!(claims.sub.as_deref(), Some("u"));
+    assert_eq!(claims.sub(), Some("u"));
     let (service, _) = block_on(issue_service_token(
         &RustCrypto,
         origin_key(&keys),
         &config,
-        Grant {
-            lti: &serde_json::Map::new(),
-            platform: &platform,
-        },
+        verified_bearer(&serde_json::Map::new(), &platform).grant(),
         &world.rng,
         NOW,
         60,

@@ -39,12 +39,12 @@ fn assert_missing(result: Result<VerifiedLaunch, Error>, expected: &str) {
 #[test]
 fn accepts_a_submission_review_forwarded_to_its_target() {
     let launch = submission_review(|_| {}).unwrap();
-    assert_eq!(launch.message_type, MessageType::SubmissionReview);
+    assert_eq!(launch.message_type(), MessageType::SubmissionReview);
     assert_eq!(
-        launch.target_link_uri.as_str(),
+        launch.target_link_uri().as_str(),
         "https://tool.example.com/review/3"
     );
-    assert_eq!(launch.platform, launch_platform());
+    assert_eq!(launch.platform(), &launch_platform());
 }
 
 #[test]

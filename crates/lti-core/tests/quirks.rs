@@ -126,14 +126,14 @@ fn a_foreign_audience_is_refused_without_launch_audience() {
 fn a_minimal_claims_token_launches_as_a_resource_link_for_the_login_deployment() {
     let world = skillstown();
     let launch = skillstown_launch(&world, Some(DEPLOYMENT)).unwrap();
-    assert_eq!(launch.message_type, MessageType::ResourceLink);
-    assert_eq!(launch.platform, launch_platform());
+    assert_eq!(launch.message_type(), MessageType::ResourceLink);
+    assert_eq!(launch.platform(), &launch_platform());
     assert_eq!(
-        launch.target_link_uri.as_str(),
+        launch.target_link_uri().as_str(),
         "https://tool.example.com/skills/7",
         "the login's target"
     );
-    let claims: Value = serde_json::from_str(launch.claims.get()).unwrap();
+    let claims: Value = serde_json::from_str(launch.claims().get()).unwrap();
     assert_eq!(claims["aud"], COMPANY, "claims exactly as sent");
 }
 
@@ -268,10 +268,10 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
         NOW,
     ))
     .unwrap();
-    assert_eq!(claims.platform, launch_platform());
-    assert_eq!(claims.lti["aud"], COMPANY, "lti as received");
+    assert_eq!(claims.platform(), &launch_platform());
+    assert_eq!(claims.lti()["aud"], COMPANY, "lti as received");
     // No message claims: the view says what the worker made of the launch.
-    let view: serde_json::Value = serde_json::from_str(launch.view.get()).unwrap();
+    let view: serde_json::Value = serde_json::from_str(launch.view().get()).unwrap();
     assert_eq!(view["message_type"], "LtiResourceLinkRequest");
     assert_eq!(view["platform"]["deployment_id"], DEPLOYMENT);
     assert!(view["user"].get("roles").is_none(), "no roles claim");
@@ -295,8 +295,8 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
     ))
     .unwrap();
     let service = block_on(verify_assertion(&RustCrypto, &keys, &config, &token, NOW)).unwrap();
-    assert_eq!(service.token_use.as_deref(), Some(SERVICE_TOKEN_USE));
-    assert_eq!(service.platform, launch_platform());
+    assert_eq!(service.token_use(), Some(SERVICE_TOKEN_USE));
+    assert_eq!(service.platform(), &launch_platform());
     assert!(block_on(service.grant().registration(&platforms)).is_ok());
     assert_eq!(
         service.grant().ags().unwrap().lineitem.as_deref(),
@@ -306,7 +306,7 @@ fn a_skillstown_launch_keeps_its_registration_through_assertion_service_token_an
     let ports = world.ports();
     let session = stored_session(&world, launch.asserted());
     assert_eq!(session.platform, launch_platform());
-    assert_eq!(session.lti.get(), launch.claims.get());
+    assert_eq!(session.lti.get(), launch.claims().get());
     block_on(check_session_grant(&ports, &session)).unwrap();
 }
 
@@ -380,7 +380,7 @@ fn deployments_seen_under_a_star_registration_are_recorded_once_an_hour() {
     let (a, b) = (launch_as("course-a"), launch_as("course-b"));
     assert_eq!(record(&a), (1, 1));
     assert_eq!(record(&b), (1, 1));
-    let (a, b) = (a.platform, b.platform);
+    let (a, b) = (a.platform().clone(), b.platform().clone());
     assert_eq!(
         deployment_key(&a),
         format!("deployment:{ISSUER}#{CLIENT_ID}#course-a")

@@ -13,7 +13,7 @@ use lti_core::ports::*;
 use lti_core::registration::PlatformRegistration;
 use lti_core::rust_crypto::RustCrypto;
 use lti_core::services::grant::scope;
-use lti_core::services::{self, ags, deep_linking, nrps, Grant};
+use lti_core::services::{self, ags, deep_linking, nrps};
 use lti_core::{b64, Error};
 use serde_json::{json, Map, Value};
 use support::*;
@@ -158,11 +158,9 @@ static LAUNCH_PLATFORM: LazyLock<LaunchPlatform> = LazyLock::new(|| {
     )
 });
 
-fn grant(lti: &Map<String, Value>) -> Grant<'_> {
-    Grant {
-        lti,
-        platform: &LAUNCH_PLATFORM,
-    }
+/// A verified bearer for a launch with claims `lti`.
+fn bearer(lti: &Map<String, Value>) -> lti_core::assertion::AssertionClaims {
+    verified_bearer(lti, &LAUNCH_PLATFORM)
 }
 
 /// A field of a form-encoded request body.
@@ -177,7 +175,7 @@ fn score(world: &World2, lti: &Map<String, Value>) -> Result<Value, Error> {
     let call = world.call();
     block_on(ags::post_score(
         &call.platform(),
-        grant(lti),
+        bearer(lti).grant(),
         payload.as_object().unwrap(),
     ))
 }
@@ -314,7 +312,7 @@ fn members_follow_every_page() {
     });
     let lti = lti(&[]);
     let call = world.call();
-    let members = block_on(nrps::members(&call.platform(), grant(&lti), &[])).unwrap();
+    let members = block_on(nrps::members(&call.platform(), bearer(&lti).grant(), &[])).unwrap();
     let ids: Vec<_> = members
         .iter()
         .map(|m| m["user_id"].as_str().unwrap())
@@ -338,8 +336,8 @@ fn a_runaway_container_stops_after_max_pages() {
         response.headers.push(("link".into(), next));
         response
     });
-    let (lti, call) = (lti(&[]), world.call());
-    let runaway = block_on(nrps::members(&call.platform(), grant(&lti), &[]));
+    let (bearer, call) = (bearer(&lti(&[])), world.call());
+    let runaway = block_on(nrps::members(&call.platform(), bearer.grant(), &[]));
     assert!(
         matches!(&runaway, Err(Error::PlatformUnavailable(m)) if m == "more than 50 pages"),
         "{runaway:?}"
@@ -358,7 +356,7 @@ fn deep_linking_response_is_signed_for_the_platform() {
     let refused = block_on(deep_linking::respond(
         &RustCrypto,
         &key,
-        grant(&lti),
+        bearer(&lti).grant(),
         payload,
         &world.rng,
         NOW,
@@ -379,7 +377,7 @@ fn deep_linking_response_is_signed_for_the_platform() {
     let response = block_on(deep_linking::respond(
         &RustCrypto,
         &key,
-        grant(&lti),
+        bearer(&lti).grant(),
         payload,
         &world.rng,
         NOW,
@@ -426,7 +424,7 @@ fn deep_linking_refuses_a_return_url_that_is_not_http() {
     let refused = block_on(deep_linking::respond(
         &RustCrypto,
         &signing_key(TOOL_PEM),
-        grant(&lti),
+        bearer(&lti).grant(),
         payload.as_object().unwrap(),
         &world.rng,
         NOW,
@@ -447,13 +445,13 @@ fn service_tokens_are_narrow_and_not_assertions() {
     };
     let mut lti = lti(&[scope::SCORE]);
     lti.insert("email".into(), json!("a@example.edu"));
-    let subset = grant(&lti).service_subset();
+    let subset = bearer(&lti).grant().service_subset();
     assert!(!subset.contains_key("email") && subset.contains_key("sub"));
     let (token, expires_at) = block_on(issue_service_token(
         &RustCrypto,
         &key,
         &config,
-        grant(&lti),
+        bearer(&lti).grant(),
         &world.rng,
         NOW,
         86400,
@@ -469,7 +467,7 @@ fn service_tokens_are_narrow_and_not_assertions() {
         NOW + 3600,
     ))
     .unwrap();
-    assert_eq!(claims.token_use.as_deref(), Some("service"));
+    assert_eq!(claims.token_use(), Some("service"));
     assert_eq!(
         claims_of(&token)["aud"],
         "https://tool.example.com/lti/services",
@@ -505,7 +503,7 @@ fn update(world: &World2, lti: &Map<String, Value>, id: Option<&str>) -> Result<
     let call = world.call();
     block_on(ags::update_lineitem(
         &call.platform(),
-        grant(lti),
+        bearer(lti).grant(),
         id,
         payload.as_object().unwrap(),
     ))
@@ -516,11 +514,16 @@ fn reads_the_launchs_lineitem_by_default() {
     let world = World2::new(lineitem_platform);
     let lti = lti(&[scope::LINEITEM_READONLY]);
     let call = world.call();
-    let item = block_on(ags::read_lineitem(&call.platform(), grant(&lti), None)).unwrap();
+    let item = block_on(ags::read_lineitem(
+        &call.platform(),
+        bearer(&lti).grant(),
+        None,
+    ))
+    .unwrap();
     assert_eq!(item["id"], ITEM);
     let other = block_on(ags::read_lineitem(
         &call.platform(),
-        grant(&lti),
+        bearer(&lti).grant(),
         Some(OTHER_ITEM),
     ));
     assert_eq!(other.unwrap()["id"], OTHER_ITEM);
@@ -563,7 +566,12 @@ fn deletes_the_launchs_lineitem_by_default() {
     let world = World2::new(lineitem_platform);
     let lti = lti(&[scope::LINEITEM]);
     let call = world.call();
-    block_on(ags::delete_lineitem(&call.platform(), grant(&lti), None)).unwrap();
+    block_on(ags::delete_lineitem(
+        &call.platform(),
+        bearer(&lti).grant(),
+        None,
+    ))
+    .unwrap();
     let deletes = world.platform.to(ITEM);
     assert_eq!(deletes.len(), 1);
     assert_eq!(
@@ -585,8 +593,16 @@ fn lineitem_outside_the_launch_container_is_refused_unsent() {
         "https://evil.example/ctx/1/lineitems/7",
     ] {
         let id = Some(foreign);
-        let read = block_on(ags::read_lineitem(&call.platform(), grant(&lti), id));
-        let deleted = block_on(ags::delete_lineitem(&call.platform(), grant(&lti), id));
+        let read = block_on(ags::read_lineitem(
+            &call.platform(),
+            bearer(&lti).grant(),
+            id,
+        ));
+        let deleted = block_on(ags::delete_lineitem(
+            &call.platform(),
+            bearer(&lti).grant(),
+            id,
+        ));
         let updated = update(&world, &lti, id);
         for err in [read.err(), deleted.err(), updated.err()] {
             let err = err.expect(foreign);
@@ -602,7 +618,11 @@ fn changing_a_lineitem_needs_the_lineitem_scope() {
     let world = World2::new(lineitem_platform);
     let lti = lti(&[scope::LINEITEM_READONLY, scope::SCORE]);
     let call = world.call();
-    let deleted = block_on(ags::delete_lineitem(&call.platform(), grant(&lti), None));
+    let deleted = block_on(ags::delete_lineitem(
+        &call.platform(),
+        bearer(&lti).grant(),
+        None,
+    ));
     for err in [deleted.err(), update(&world, &lti, None).err()] {
         assert!(
             matches!(err, Some(Error::ScopeNotGranted(s)) if s == scope::LINEITEM),
@@ -620,7 +640,7 @@ fn an_invalid_lineitem_update_is_not_sent() {
     let payload = json!({"label": "Quiz", "scoreMaximum": 0});
     let refused = block_on(ags::update_lineitem(
         &call.platform(),
-        grant(&lti),
+        bearer(&lti).grant(),
         None,
         payload.as_object().unwrap(),
     ));
@@ -654,7 +674,12 @@ fn members_pass_rlid_and_role_to_the_platform() {
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
     let call = world.call();
-    let members = block_on(nrps::members(&call.platform(), grant(&lti), &query)).unwrap();
+    let members = block_on(nrps::members(
+        &call.platform(),
+        bearer(&lti).grant(),
+        &query,
+    ))
+    .unwrap();
     let urls: Vec<_> = members
         .iter()
         .map(|m| m["user_id"].as_str().unwrap())
@@ -687,7 +712,7 @@ fn scores_go_where_the_registration_says() {
         let call = world.call_for(registration);
         let posted = block_on(ags::post_score(
             &call.platform(),
-            grant(&lti),
+            bearer(&lti).grant(),
             payload.as_object().unwrap(),
         ))
         .unwrap();

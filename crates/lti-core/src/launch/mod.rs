@@ -11,10 +11,10 @@ use std::rc::Rc;
 use futures_util::future::{join, try_join3};
 
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use url::Url;
 
-pub use claims::MessageType;
+pub use claims::{LaunchClaims, MessageType};
 pub use platform::{ClientId, DeploymentId, Issuer, LaunchPlatform};
 
 use crate::assertion::AssertedLaunch;
@@ -81,27 +81,63 @@ impl LaunchRequest {
     }
 }
 
-/// A launch that passed every check.
+/// A launch that passed every check; only [`verify_launch`], [`accept_launch`]
+/// and the redemption of a held launch make one.
 #[derive(Debug, Clone)]
 pub struct VerifiedLaunch {
-    pub registration: Rc<PlatformRegistration>,
+    registration: Rc<PlatformRegistration>,
     /// Every claim of the id_token, exactly as received: the payload's JSON text.
-    pub claims: Box<RawValue>,
+    claims: Box<RawValue>,
     /// The LTI user id; absent for anonymous launches.
-    pub sub: Option<String>,
-    pub message_type: MessageType,
+    sub: Option<String>,
+    message_type: MessageType,
     /// The registration and deployment this launch acts for.
-    pub platform: LaunchPlatform,
+    platform: LaunchPlatform,
     /// Where the user goes on this tool (always on the tool's own origin).
-    pub target_link_uri: Url,
+    target_link_uri: Url,
     /// The normalized view of the claims, computed once, here.
-    pub view: LaunchViewJson,
+    view: LaunchViewJson,
     /// The `state` whose login this launch still holds, for [`settle_launch`]
     /// to remove; `None` once removed (a launch confirmed through platform storage).
+    login: Option<String>,
+}
+
+/// The parts of a [`VerifiedLaunch`], for the crate's own constructors.
+pub(crate) struct LaunchParts {
+    pub registration: Rc<PlatformRegistration>,
+    pub claims: Box<RawValue>,
+    pub sub: Option<String>,
+    pub message_type: MessageType,
+    pub platform: LaunchPlatform,
+    pub target_link_uri: Url,
+    pub view: LaunchViewJson,
     pub login: Option<String>,
 }
 
 impl VerifiedLaunch {
+    pub(crate) fn from_parts(parts: LaunchParts) -> Self {
+        let LaunchParts {
+            registration,
+            claims,
+            sub,
+            message_type,
+            platform,
+            target_link_uri,
+            view,
+            login,
+        } = parts;
+        Self {
+            registration,
+            claims,
+            sub,
+            message_type,
+            platform,
+            target_link_uri,
+            view,
+            login,
+        }
+    }
+
     /// What the origin's assertion says of this launch.
     pub fn asserted(&self) -> AssertedLaunch<'_> {
         AssertedLaunch {
@@ -111,6 +147,45 @@ impl VerifiedLaunch {
             view: &self.view,
             session_token: None,
         }
+    }
+
+    /// The registration the launch was verified against.
+    pub fn registration(&self) -> &Rc<PlatformRegistration> {
+        &self.registration
+    }
+
+    /// Every claim of the id_token, exactly as received.
+    pub fn claims(&self) -> &RawValue {
+        &self.claims
+    }
+
+    /// The LTI user id; absent for anonymous launches.
+    pub fn sub(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+
+    pub fn message_type(&self) -> MessageType {
+        self.message_type
+    }
+
+    /// The registration and deployment this launch acts for.
+    pub fn platform(&self) -> &LaunchPlatform {
+        &self.platform
+    }
+
+    /// Where the user goes on this tool (always on the tool's own origin).
+    pub fn target_link_uri(&self) -> &Url {
+        &self.target_link_uri
+    }
+
+    /// The normalized view of the claims.
+    pub fn view(&self) -> &LaunchViewJson {
+        &self.view
+    }
+
+    /// The `state` whose login this launch still holds, if any.
+    pub fn login(&self) -> Option<&str> {
+        self.login.as_deref()
     }
 }
 
@@ -161,34 +236,17 @@ async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
             }
         })?;
     // 4. RS256 only, whatever the header claims (never `none`, never HMAC).
-    if jws.header.alg != "RS256" {
-        return Err(Error::AlgorithmNotAllowed(jws.header.alg));
+    if jws.algorithm() != "RS256" {
+        return Err(Error::AlgorithmNotAllowed(jws.algorithm().to_owned()));
     }
-    if jws.header.crit.is_some() {
+    if jws.has_critical() {
         return Err(Error::MalformedToken("unsupported critical header".into()));
     }
     // 5. The signature verifies with the platform's key named by `kid`.
-    let kid = jws.header.kid.as_deref();
-    let key = jwks::platform_key(ports, &registration, kid).await?;
-    let valid = ports
-        .crypto
-        .verify(
-            Alg::Rs256,
-            &key,
-            jws.signing_input.as_bytes(),
-            &jws.signature,
-        )
-        .await?;
-    if !valid {
-        return Err(Error::BadSignature);
-    }
-    check_claims(
-        jws.payload,
-        registration,
-        (state, login),
-        ports.now,
-        tool_base,
-    )
+    let key = jwks::platform_key(ports, &registration, jws.kid()).await?;
+    let verified = jws.verify(ports.crypto, Alg::Rs256, &key).await?;
+    let verified = verified.ok_or(Error::BadSignature)?;
+    check_claims(verified, registration, (state, login), ports.now, tool_base)
 }
 
 /// Hands a verified launch to the origin: `forward`, the origin request,
@@ -300,38 +358,43 @@ async fn decide<K: KeyValue, H: HttpClient, C: Crypto>(
 
 /// Steps 6-11: the claims, against the registration and the login of `state`.
 fn check_claims(
-    payload: Vec<u8>,
+    verified: jws::VerifiedJws<'_>,
     registration: Rc<PlatformRegistration>,
     (state, login): (&str, &LoginState),
     now: u64,
     tool_base: &Url,
 ) -> Result<VerifiedLaunch> {
     let not_json = || Error::MalformedToken("claims are not a JSON object".into());
-    let text = String::from_utf8(payload).map_err(|_| not_json())?;
-    let parsed: Value = serde_json::from_slice(text.as_bytes()).map_err(|_| not_json())?;
-    let claims: &Map<String, Value> = parsed.as_object().ok_or_else(not_json)?;
-    claims::check_issuer(claims, &registration)?;
-    claims::check_audience(claims, &registration)?;
-    claims::check_times(claims, now)?;
+    let text = verified.payload_text().ok_or_else(not_json)?;
+    // Read once as a `Value`, for the view, and typed from it (no second
+    // parse of the text).
+    let parsed: Value = serde_json::from_str(&text).map_err(|_| not_json())?;
+    let claims = LaunchClaims::read(parsed.as_object().ok_or_else(not_json)?);
+    claims::check_issuer(&claims, &registration)?;
+    claims::check_audience(&claims, &registration)?;
+    claims::check_times(&claims, now)?;
     // The nonce is the one minted for this login (OIDC Core §3.1.3.7 step 11).
-    if claims::string(claims, "nonce").map_err(|_| Error::NonceMismatch)? != login.nonce {
+    if claims.nonce.text() != Some(login.nonce.as_str()) {
         return Err(Error::NonceMismatch);
     }
     let login_deployment = login.lti_deployment_id.as_deref();
     let (deployment_id, message_type) =
-        claims::check_lti_message(claims, &registration, login_deployment)?;
+        claims::check_lti_message(&claims, &registration, login_deployment)?;
     // Deep linking and submission review requests may omit target_link_uri,
     // and minimal-claims launches always do: the login's then applies.
-    let target_link_uri =
-        claims::string(claims, claims::TARGET_LINK_URI).unwrap_or(&login.target_link_uri);
+    let target_link_uri = claims
+        .target_link_uri
+        .text()
+        .unwrap_or(&login.target_link_uri);
     let target_link_uri = check_same_origin(target_link_uri, tool_base, "target_link_uri")?;
     let platform = LaunchPlatform::of(&registration, deployment_id);
     let view = LaunchView::of(&parsed, &platform, message_type).to_json();
+    let sub = claims.sub.string().map(str::to_owned);
     Ok(VerifiedLaunch {
         platform,
         view,
         registration,
-        sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
+        sub,
         // Passed on verbatim: no re-serialization changes a claim on its way to the origin.
         claims: RawValue::from_string(text).map_err(|_| not_json())?,
         message_type,

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::{proof_matches, HELD_LAUNCH_TTL};
 use crate::error::{Error, Result};
-use crate::launch::{MessageType, VerifiedLaunch};
+use crate::launch::{LaunchParts, MessageType, VerifiedLaunch};
 use crate::login::{is_random_token, random_token};
 use crate::ports::{KeyValue, Ports};
 use crate::session::{parse_session, session_value, Session};
@@ -39,8 +39,8 @@ pub(crate) async fn hold_launch<K: KeyValue, H, C>(
     let session = session_value(&launch.asserted(), expires_at);
     let value = format!(
         "{proof_sha256} {} {}\n{session}",
-        launch.message_type.as_str(),
-        launch.target_link_uri
+        launch.message_type().as_str(),
+        launch.target_link_uri()
     );
     ports
         .logins
@@ -118,7 +118,7 @@ pub async fn redeem_held_launch<K: KeyValue, H, C>(
         .platform
         .registration(&ports.cached_platforms())
         .await?;
-    Ok(VerifiedLaunch {
+    Ok(VerifiedLaunch::from_parts(LaunchParts {
         registration,
         sub: session.sub(),
         claims: session.lti,
@@ -127,7 +127,7 @@ pub async fn redeem_held_launch<K: KeyValue, H, C>(
         view: session.view,
         target_link_uri: target,
         login: None,
-    })
+    }))
 }
 
 /// A held launch's parts, unless it is unreadable or expired.

@@ -6,9 +6,7 @@
 use std::rc::Rc;
 
 use super::{Grant, Platform};
-use crate::assertion::{
-    issue_service_token, verify_assertion, AssertionClaims, AssertionConfig, SERVICE_TOKEN_USE,
-};
+use crate::assertion::{issue_service_token, verify_assertion, AssertionClaims, AssertionConfig};
 use crate::error::{Error, Result};
 use crate::keys::{origin_key, platform_key, signing_keys, SigningKey};
 use crate::ports::{Crypto, KeyValue, Ports};
@@ -49,7 +47,7 @@ impl Caller {
 
     /// Whether the bearer is a service token rather than a launch assertion.
     pub fn is_service_token(&self) -> bool {
-        self.claims.token_use.as_deref() == Some(SERVICE_TOKEN_USE)
+        self.claims.is_service_token()
     }
 
     /// A service token for background grading, valid `ttl` seconds: issued
@@ -61,7 +59,7 @@ impl Caller {
         config: &AssertionConfig,
         ttl: u64,
     ) -> Result<(String, u64)> {
-        if self.claims.token_use.is_some() {
+        if self.claims.token_use().is_some() {
             return Err(Error::InvalidAssertion(
                 "a service token cannot issue another",
             ));

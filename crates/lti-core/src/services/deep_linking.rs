@@ -6,11 +6,12 @@ use url::Url;
 
 use super::{invalid, Grant};
 use crate::error::Result;
-use crate::jws;
+use crate::jws::{Signer, Stamp};
 use crate::keys::SigningKey;
-use crate::login::random_token;
 use crate::ports::{Crypto, Rng};
 
+/// Seconds a deep linking response stays valid.
+const RESPONSE_TTL: u64 = 300;
 const DL: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/";
 const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
 
@@ -155,12 +156,15 @@ pub async fn respond(
     let return_url = return_url(settings)?;
     let items =
         validate_content_items(payload.get("content_items").unwrap_or(&json!([])), settings)?;
+    let signer = Signer::new(crypto, key, rng, now);
+    // Deep Linking 2.0 §4.2 names the unique value `nonce`.
+    let Stamp { iat, exp, jti } = signer.stamp(RESPONSE_TTL);
     let mut claims = json!({
         "iss": grant.client_id(),
         "aud": grant.issuer(),
-        "iat": now,
-        "exp": now + 300,
-        "nonce": random_token(rng),
+        "iat": iat,
+        "exp": exp,
+        "nonce": jti,
         format!("{LTI}message_type"): "LtiDeepLinkingResponse",
         format!("{LTI}version"): "1.3.0",
         format!("{LTI}deployment_id"): grant.deployment_id(),
@@ -176,7 +180,7 @@ pub async fn respond(
             Some(_) => return Err(invalid(field, "must be a string")),
         }
     }
-    let jwt = jws::sign(crypto, key, &claims).await?;
+    let jwt = signer.sign(&claims).await?;
     let form = auto_post_form(return_url.as_str(), &jwt);
     Ok(DeepLinkingResponse {
         return_url: return_url.into(),

@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 pub use crate::launch::claims::AGS_ENDPOINT;
-use crate::launch::claims::{DEEP_LINKING_SETTINGS, DEPLOYMENT_ID, MESSAGE_TYPE};
-use crate::launch::LaunchPlatform;
+use crate::launch::claims::{Claim, CONTEXT, DEEP_LINKING_SETTINGS, DEPLOYMENT_ID};
+use crate::launch::{LaunchClaims, LaunchPlatform, MessageType};
 use crate::ports::KeyValue;
 use crate::registration::PlatformRegistration;
 
-pub const NRPS: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
+pub use crate::launch::claims::NRPS;
 
 /// OAuth 2 scopes of the LTI Advantage services.
 pub mod scope {
@@ -28,11 +28,12 @@ pub mod scope {
 }
 
 /// The verified launch behind a service call: its claims, and the
-/// registration and deployment it acts for.
+/// registration and deployment it acts for. Only a verified bearer
+/// ([`crate::assertion::AssertionClaims::grant`]) gives one.
 #[derive(Debug, Clone, Copy)]
 pub struct Grant<'a> {
-    pub lti: &'a Map<String, Value>,
-    pub platform: &'a LaunchPlatform,
+    lti: &'a Map<String, Value>,
+    platform: &'a LaunchPlatform,
 }
 
 /// The AGS endpoint claim (AGS 2.0 §3.1).
@@ -55,6 +56,25 @@ impl AgsEndpoint {
 }
 
 impl<'a> Grant<'a> {
+    pub(crate) fn of(lti: &'a Map<String, Value>, platform: &'a LaunchPlatform) -> Self {
+        Self { lti, platform }
+    }
+
+    /// The launch's claims, as the bearer carries them.
+    pub fn lti(&self) -> &'a Map<String, Value> {
+        self.lti
+    }
+
+    /// The registration and deployment the launch acts for.
+    pub fn platform(&self) -> &'a LaunchPlatform {
+        self.platform
+    }
+
+    /// The claims the services read, typed.
+    fn claims(&self) -> LaunchClaims<'a> {
+        LaunchClaims::read(self.lti)
+    }
+
     /// `<issuer>#<client_id>` of the registration this launch acts for.
     pub fn registration_key(&self) -> crate::ids::RegistrationKey {
         self.platform.registration_key()
@@ -87,36 +107,38 @@ impl<'a> Grant<'a> {
     }
 
     pub fn user_id(&self) -> Option<&'a str> {
-        self.lti.get("sub").and_then(Value::as_str)
+        self.claims().sub.string()
     }
 
     pub fn ags(&self) -> Result<AgsEndpoint> {
-        let claim = self.lti.get(AGS_ENDPOINT).and_then(Value::as_object);
+        let claims = self.claims();
+        let claim = claims.ags_endpoint.object();
         let claim = claim.ok_or(Error::ClaimNotGranted("lti-ags/claim/endpoint"))?;
-        let text = |name: &str| claim.get(name).and_then(Value::as_str).map(str::to_owned);
-        let scope = claim
-            .get("scope")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
+        let text = |c: &Claim| c.string().map(str::to_owned);
+        let scope = match &claim.scope {
+            Claim::Array(scope) => scope.iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        };
         Ok(AgsEndpoint {
-            scope: scope.filter_map(Value::as_str).map(str::to_owned).collect(),
-            lineitems: text("lineitems"),
-            lineitem: text("lineitem"),
+            scope,
+            lineitems: text(&claim.lineitems),
+            lineitem: text(&claim.lineitem),
         })
     }
 
     pub fn memberships_url(&self) -> Result<&'a str> {
-        let claim = self.lti.get(NRPS).and_then(Value::as_object);
+        let claims = self.claims();
+        let claim = claims.nrps.object();
         claim
-            .and_then(|c| c.get("context_memberships_url"))
-            .and_then(Value::as_str)
+            .and_then(|c| c.context_memberships_url.string())
             .ok_or(Error::ClaimNotGranted("lti-nrps/claim/namesroleservice"))
     }
 
-    /// The deep linking settings, for a deep linking launch only.
+    /// The deep linking settings, for a deep linking launch only. Returned as
+    /// received: the response copies their `data` back verbatim.
     pub fn deep_linking_settings(&self) -> Result<&'a Map<String, Value>> {
-        if self.lti.get(MESSAGE_TYPE).and_then(Value::as_str) != Some("LtiDeepLinkingRequest") {
+        let message_type = self.claims().message_type.string();
+        if message_type != Some(MessageType::DeepLinking.as_str()) {
             return Err(Error::ClaimNotGranted(
                 "deep_linking_settings (not a deep linking launch)",
             ));
@@ -139,7 +161,7 @@ impl<'a> Grant<'a> {
             AGS_ENDPOINT,
             NRPS,
         ];
-        let context = "https://purl.imsglobal.org/spec/lti/claim/context";
+        let context = CONTEXT;
         // Inserted one by one rather than collected: collecting into a map
         // sorts its input, code the worker would carry for this call alone.
         let mut subset = Map::new();

@@ -8,13 +8,14 @@ use serde_json::{json, Value};
 
 use super::Platform;
 use crate::error::{Error, Result};
-use crate::jws;
+use crate::jws::{Signer, Stamp};
 use crate::keys::SigningKey;
-use crate::login::random_token;
 use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
 use crate::registration::PlatformRegistration;
 
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// Seconds a client assertion stays valid.
+pub const CLIENT_ASSERTION_TTL: u64 = 300;
 /// A token is renewed this many seconds before the platform says it expires.
 pub const RENEW_BEFORE: u64 = 60;
 
@@ -53,15 +54,17 @@ pub async fn client_assertion(
     rng: &dyn crate::ports::Rng,
     now: u64,
 ) -> Result<String> {
+    let signer = Signer::new(crypto, key, rng, now);
+    let Stamp { iat, exp, jti } = signer.stamp(CLIENT_ASSERTION_TTL);
     let claims = json!({
         "iss": registration.client_id(),
         "sub": registration.client_id(),
         "aud": client_assertion_audience(registration),
-        "iat": now,
-        "exp": now + 300,
-        "jti": random_token(rng),
+        "iat": iat,
+        "exp": exp,
+        "jti": jti,
     });
-    jws::sign(crypto, key, &claims).await
+    signer.sign(&claims).await
 }
 
 pub fn token_request(

@@ -4,7 +4,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
-use lti_core::assertion::AssertedLaunch;
+use lti_core::assertion::{
+    issue_assertion, verify_assertion, AssertedLaunch, AssertionClaims, AssertionConfig,
+};
 use lti_core::b64;
 use lti_core::cache::MemoryCache;
 use lti_core::jwk::PublicJwk;
@@ -347,4 +349,39 @@ pub fn stored_session(world: &World, launch: AssertedLaunch<'_>) -> Session {
     block_on(load_session(ports.store, &id, NOW))
         .unwrap()
         .expect("the session just stored")
+}
+
+/// A bearer the worker issued for a launch with claims `lti` on `platform`,
+/// as [`verify_assertion`] accepted it: what the services act on comes out
+/// of a verified bearer only ([`AssertionClaims::grant`]).
+pub fn verified_bearer(
+    lti: &serde_json::Map<String, Value>,
+    platform: &LaunchPlatform,
+) -> AssertionClaims {
+    let key = signing_key(TOOL_PEM);
+    let config = AssertionConfig {
+        issuer: TOOL.into(),
+        audience: "https://origin".into(),
+    };
+    let text =
+        serde_json::value::RawValue::from_string(Value::Object(lti.clone()).to_string()).unwrap();
+    let view = view_of(&text, platform);
+    let launch = AssertedLaunch {
+        lti: &text,
+        sub: lti.get("sub").and_then(Value::as_str),
+        platform,
+        view: &view,
+        session_token: None,
+    };
+    let rng = SeqRng::default();
+    let token = block_on(issue_assertion(
+        &RustCrypto,
+        &key,
+        &config,
+        launch,
+        &rng,
+        NOW,
+    ))
+    .unwrap();
+    block_on(verify_assertion(&RustCrypto, &[key], &config, &token, NOW)).unwrap()
 }
