@@ -1,7 +1,7 @@
 //! A minimal browser: a cookie jar, no redirects followed, every status returned.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// A response, whatever its status.
@@ -19,6 +19,14 @@ impl Reply {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The query of the `Location` header; empty without one.
+    pub fn location_query(&self) -> HashMap<String, String> {
+        let location = self
+            .header("location")
+            .and_then(|l| url::Url::parse(l).ok());
+        location.map_or_else(HashMap::new, |url| url.query_pairs().into_owned().collect())
     }
 
     pub fn set_cookies(&self) -> Vec<&str> {

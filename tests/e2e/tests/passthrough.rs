@@ -43,28 +43,10 @@ pub const TESTS: &[(&str, Test)] = &[
 
 /// A browser that has launched into `/t/<name>`; returns the launch assertion.
 fn launched(stack: &Stack, browser: &Browser, name: &str) -> String {
-    let target = target(stack, name);
-    let (state, nonce) = login(stack, browser, "a", "tool-a1", &target);
-    let reply = launch(
-        stack,
-        browser,
-        &state,
-        &stack
-            .platform
-            .sign_id_token("a", &claims(stack, &nonce, &target)),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let session = browser
-        .cookies
-        .borrow()
-        .get("__Host-lti_session")
-        .cloned()
-        .expect("session cookie");
-    remember(&session);
-    stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .unwrap()
-        .to_owned()
+    let assertion = assertion_in(stack, browser, &A1, name, |_| {});
+    let cookies = browser.cookies.borrow();
+    assert!(cookies.contains_key("__Host-lti_session"), "session cookie");
+    assertion
 }
 
 fn without_session_goes_bare(stack: &Stack) {
