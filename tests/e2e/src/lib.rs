@@ -4,6 +4,7 @@
 mod browser;
 pub mod browser_case;
 mod chromium;
+pub mod forge;
 mod login;
 mod origin;
 mod stack;
