@@ -1,7 +1,7 @@
 //! A minimal browser: a cookie jar, no redirects followed, every status returned.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// A response, whatever its status.
@@ -21,6 +21,14 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The query of the `Location` header; empty without one.
+    pub fn location_query(&self) -> HashMap<String, String> {
+        let location = self
+            .header("location")
+            .and_then(|l| url::Url::parse(l).ok());
+        location.map_or_else(HashMap::new, |url| url.query_pairs().into_owned().collect())
+    }
+
     pub fn set_cookies(&self) -> Vec<&str> {
         self.headers
             .iter()
@@ -37,18 +45,25 @@ pub struct Browser {
 
 impl Default for Browser {
     fn default() -> Self {
-        let agent = ureq::AgentBuilder::new()
-            .redirects(0)
-            .timeout(Duration::from_secs(30))
-            .build();
+        Self::with_agent(
+            ureq::AgentBuilder::new()
+                .redirects(0)
+                .timeout(Duration::from_secs(30))
+                .build(),
+        )
+    }
+}
+
+impl Browser {
+    /// An empty jar over `agent`, whose connections other browsers may share;
+    /// the agent must not follow redirects.
+    pub fn with_agent(agent: ureq::Agent) -> Self {
         Self {
             agent,
             cookies: RefCell::default(),
         }
     }
-}
 
-impl Browser {
     pub fn get(&self, url: &str) -> Reply {
         self.send(self.agent.get(url), None)
     }
@@ -81,6 +96,20 @@ impl Browser {
         self.send(request, body)
     }
 
+    /// [`Browser::request`], a transport failure returned rather than a panic.
+    pub fn try_request(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Result<Reply, String> {
+        let request = headers
+            .iter()
+            .fold(self.agent.request(method, url), |r, (n, v)| r.set(n, v));
+        self.try_send(request, body)
+    }
+
     pub fn post_raw(&self, url: &str, content_type: &str, body: &str) -> Reply {
         self.send(
             self.agent.post(url).set("content-type", content_type),
@@ -88,7 +117,22 @@ impl Browser {
         )
     }
 
-    fn send(&self, mut request: ureq::Request, body: Option<&str>) -> Reply {
+    /// Panics without an HTTP answer; a body cut short reads as empty.
+    fn send(&self, request: ureq::Request, body: Option<&str>) -> Reply {
+        self.exchange(request, body, false)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_send(&self, request: ureq::Request, body: Option<&str>) -> Result<Reply, String> {
+        self.exchange(request, body, true)
+    }
+
+    fn exchange(
+        &self,
+        mut request: ureq::Request,
+        body: Option<&str>,
+        whole_body: bool,
+    ) -> Result<Reply, String> {
         let jar = self.cookie_header();
         if !jar.is_empty() {
             request = request.set("cookie", &jar);
@@ -99,11 +143,11 @@ impl Browser {
         };
         let response = match result {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(e) => panic!("transport error: {e}"),
+            Err(e) => return Err(format!("transport error: {e}")),
         };
-        let reply = read(response);
+        let reply = read(response, whole_body)?;
         self.store_cookies(&reply);
-        reply
+        Ok(reply)
     }
 
     fn cookie_header(&self) -> String {
@@ -133,7 +177,8 @@ impl Browser {
     }
 }
 
-fn read(response: ureq::Response) -> Reply {
+/// The response; with `whole_body`, a body that cannot be read is an error.
+fn read(response: ureq::Response, whole_body: bool) -> Result<Reply, String> {
     let status = response.status();
     let mut headers = Vec::new();
     for name in response.headers_names() {
@@ -141,10 +186,14 @@ fn read(response: ureq::Response) -> Reply {
             headers.push((name.to_ascii_lowercase(), value.to_owned()));
         }
     }
-    let body = response.into_string().unwrap_or_default();
-    Reply {
+    let body = match response.into_string() {
+        Ok(body) => body,
+        Err(e) if whole_body => return Err(format!("reading the body: {e}")),
+        Err(_) => String::new(),
+    };
+    Ok(Reply {
         status,
         headers,
         body,
-    }
+    })
 }

@@ -4,10 +4,13 @@
 mod browser;
 pub mod browser_case;
 mod chromium;
+pub mod forge;
+mod login;
 mod origin;
 mod stack;
 
 pub use browser::{Browser, Reply};
 pub use chromium::{Chromium, Cookies, CHROMIUM};
+pub use login::Login;
 pub use origin::{session_token, Recorded, RecordingOrigin};
 pub use stack::Stack;

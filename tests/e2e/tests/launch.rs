@@ -1,8 +1,8 @@
 //! `/lti/launch`: a real browser flow, then every rejection, each proving the
 //! origin received nothing.
 
-use dev_platform::{hs256, verify_rs256_or_es256, SigningKeyChoice};
-use lti_edge_e2e::{Browser, Reply, Stack};
+use dev_platform::{verify_rs256_or_es256, SigningKeyChoice};
+use lti_edge_e2e::{forge, Browser, Reply, Stack};
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -439,35 +439,21 @@ fn forged_launch(stack: &Stack, name: &str, forge: impl FnOnce(&Value) -> String
 }
 
 fn rejects_tampered_signature(stack: &Stack) {
+    // The same header and signature over other claims.
     let reply = forged_launch(stack, "tampered", |c| {
-        let token = stack.platform.sign_id_token("a", c);
-        let (signed, _) = token.rsplit_once('.').unwrap();
-        // The same header and signature over other claims.
-        let mut other = c.clone();
-        other["sub"] = json!("admin");
-        let forged = stack.platform.sign_id_token("a", &other);
-        format!("{signed}.{}", forged.rsplit_once('.').unwrap().1)
+        forge::tampered(&stack.platform, "a", c)
     });
     assert_rejected(stack, &reply, 401, "signature", "tampered");
 }
 
-fn b64(value: &Value) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
-}
-
 fn rejects_alg_none(stack: &Stack) {
-    let reply = forged_launch(stack, "alg-none", |c| {
-        format!("{}.{}.", b64(&json!({"alg": "none"})), b64(c))
-    });
+    let reply = forged_launch(stack, "alg-none", forge::alg_none);
     assert_rejected(stack, &reply, 401, "algorithm", "alg-none");
 }
 
 fn rejects_hs256_keyed_with_public_key(stack: &Stack) {
     let reply = forged_launch(stack, "hs256", |c| {
-        let kid = stack.platform.key_id(SigningKeyChoice::Active("a".into()));
-        let header = json!({"alg": "HS256", "typ": "JWT", "kid": kid});
-        hs256(&header, c, stack.platform.public_key_pem("a").as_bytes())
+        forge::hs256_with_public_key(&stack.platform, "a", c)
     });
     assert_rejected(stack, &reply, 401, "algorithm", "hs256");
 }
@@ -530,18 +516,7 @@ fn rejects_jku_header(stack: &Stack) {
 }
 
 fn rejects_malformed_tokens(stack: &Stack) {
-    let valid = b64(&json!({"alg": "RS256"}));
-    for (i, token) in [
-        "garbage",
-        "a.b",
-        "a.b.c",
-        "....",
-        &format!("{valid}.!!!.sig"),
-        &format!("{valid}.{valid}"),
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, token) in forge::malformed().iter().enumerate() {
         let name = format!("malformed-{i}");
         let reply = forged_launch(stack, &name, |_| token.to_string());
         assert_rejected(stack, &reply, 400, "malformed", &name);

@@ -1,6 +1,6 @@
 //! `/lti/login` and `/.well-known/jwks.json`.
 
-use lti_edge_e2e::{Browser, Stack};
+use lti_edge_e2e::{Browser, Login, Stack};
 
 use crate::common::*;
 use crate::Test;
@@ -78,23 +78,15 @@ fn jwks_publishes_public_keys_only(stack: &Stack) {
 fn get_redirects_with_every_parameter(stack: &Stack) {
     let browser = Browser::default();
     let target = target(stack, "login-get");
-    let url = url::Url::parse_with_params(
-        &stack.url("/lti/login"),
-        [
-            ("iss", stack.platform.issuer("a").as_str()),
-            ("login_hint", "user-123"),
-            ("target_link_uri", &target),
-            ("lti_message_hint", "opaque hint"),
-            ("client_id", "tool-a2"),
-            ("lti_deployment_id", "a2-dep-1"),
-        ],
-    )
-    .unwrap();
-    let reply = browser.get(url.as_str());
+    let login = Login::new(stack, "a", &target)
+        .with("lti_message_hint", "opaque hint")
+        .with("client_id", "tool-a2")
+        .with("lti_deployment_id", "a2-dep-1");
+    let reply = browser.get(&login.url());
     assert_eq!(reply.status, 302, "{}", reply.body);
     let location = reply.header("location").unwrap();
     assert!(location.starts_with(&format!("{}/authorize?", stack.platform.issuer("a"))));
-    let q = query(location);
+    let q = reply.location_query();
     for (name, value) in [
         ("scope", "openid"),
         ("response_type", "id_token"),
@@ -129,32 +121,13 @@ fn get_redirects_with_every_parameter(stack: &Stack) {
 fn post_form_redirects(stack: &Stack) {
     let browser = Browser::default();
     let target = target(stack, "login-post");
-    let iss = stack.platform.issuer("a");
-    let reply = browser.post_form(
-        &stack.url("/lti/login"),
-        &[
-            ("iss", &iss),
-            ("login_hint", "user-123"),
-            ("target_link_uri", &target),
-            ("client_id", "tool-a1"),
-            ("deployment_id", "a1-dep-2"),
-        ],
-    );
+    let login = Login::new(stack, "a", &target).with("client_id", "tool-a1");
+    let known = login.clone().with("deployment_id", "a1-dep-2");
+    let reply = browser.post_form(known.endpoint(), &known.fields());
     assert_eq!(reply.status, 302, "{}", reply.body);
-    assert_eq!(
-        query(reply.header("location").unwrap())["client_id"],
-        "tool-a1"
-    );
-    let unknown = browser.post_form(
-        &stack.url("/lti/login"),
-        &[
-            ("iss", &iss),
-            ("login_hint", "u"),
-            ("target_link_uri", &target),
-            ("client_id", "tool-a1"),
-            ("deployment_id", "nope"),
-        ],
-    );
+    assert_eq!(reply.location_query()["client_id"], "tool-a1");
+    let unknown = login.with("deployment_id", "nope");
+    let unknown = browser.post_form(unknown.endpoint(), &unknown.fields());
     assert_eq!(
         unknown.status, 403,
         "the alias is checked like lti_deployment_id"
@@ -163,35 +136,14 @@ fn post_form_redirects(stack: &Stack) {
 
 fn single_registration_needs_no_client_id(stack: &Stack) {
     let target = target(stack, "login-single");
-    let url = url::Url::parse_with_params(
-        &stack.url("/lti/login"),
-        [
-            ("iss", stack.platform.issuer("b").as_str()),
-            ("login_hint", "u"),
-            ("target_link_uri", &target),
-        ],
-    )
-    .unwrap();
-    let reply = Browser::default().get(url.as_str());
+    let reply = Browser::default().get(&Login::new(stack, "b", &target).url());
     assert_eq!(reply.status, 302, "{}", reply.body);
-    assert_eq!(
-        query(reply.header("location").unwrap())["client_id"],
-        "tool-b1"
-    );
+    assert_eq!(reply.location_query()["client_id"], "tool-b1");
 }
 
 fn several_registrations_need_client_id(stack: &Stack) {
     let target = target(stack, "login-ambiguous");
-    let url = url::Url::parse_with_params(
-        &stack.url("/lti/login"),
-        [
-            ("iss", stack.platform.issuer("a").as_str()),
-            ("login_hint", "u"),
-            ("target_link_uri", &target),
-        ],
-    )
-    .unwrap();
-    let reply = Browser::default().get(url.as_str());
+    let reply = Browser::default().get(&Login::new(stack, "a", &target).url());
     assert_rejected(stack, &reply, 400, "client_id", "login-ambiguous");
     assert!(reply.header("location").is_none());
 }
@@ -202,40 +154,21 @@ fn rejects_unknown_platform_and_client(stack: &Stack) {
         ("https://unknown.example.edu", "tool-a1"),
         (stack.platform.issuer("a").as_str(), "tool-zz"),
     ] {
-        let url = url::Url::parse_with_params(
-            &stack.url("/lti/login"),
-            [
-                ("iss", iss),
-                ("login_hint", "u"),
-                ("target_link_uri", &target),
-                ("client_id", client),
-            ],
-        )
-        .unwrap();
-        let reply = Browser::default().get(url.as_str());
+        let login = Login::new(stack, "a", &target)
+            .with("iss", iss)
+            .with("client_id", client);
+        let reply = Browser::default().get(&login.url());
         assert_rejected(stack, &reply, 403, "unknown platform", "login-unknown");
         assert!(reply.header("location").is_none());
     }
 }
 
 fn rejects_missing_parameters(stack: &Stack) {
-    let iss = stack.platform.issuer("a");
-    let target = target(stack, "login-missing");
-    let all = [
-        ("iss", iss.as_str()),
-        ("login_hint", "u"),
-        ("target_link_uri", target.as_str()),
-    ];
-    for missing in 0..all.len() {
-        let params: Vec<_> = all
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != missing)
-            .map(|(_, p)| *p)
-            .collect();
-        let url = url::Url::parse_with_params(&stack.url("/lti/login"), params).unwrap();
-        let reply = Browser::default().get(url.as_str());
-        assert_rejected(stack, &reply, 400, all[missing].0, "login-missing");
+    let login = Login::new(stack, "a", &target(stack, "login-missing"));
+    for missing in ["iss", "login_hint", "target_link_uri"] {
+        let url = login.clone().without(missing).url();
+        let reply = Browser::default().get(&url);
+        assert_rejected(stack, &reply, 400, missing, "login-missing");
     }
 }
 
@@ -246,16 +179,7 @@ fn rejects_foreign_target_link_uri(stack: &Stack) {
         "javascript:alert(1)",
         "/t/x",
     ] {
-        let url = url::Url::parse_with_params(
-            &stack.url("/lti/login"),
-            [
-                ("iss", stack.platform.issuer("b").as_str()),
-                ("login_hint", "u"),
-                ("target_link_uri", target),
-            ],
-        )
-        .unwrap();
-        let reply = Browser::default().get(url.as_str());
+        let reply = Browser::default().get(&Login::new(stack, "b", target).url());
         assert_eq!(reply.status, 400, "{target}: {}", reply.body);
         assert!(reply.body.contains("target_link_uri"));
         assert!(reply.header("location").is_none(), "no open redirect");
@@ -264,17 +188,8 @@ fn rejects_foreign_target_link_uri(stack: &Stack) {
 
 fn rejects_unknown_deployment(stack: &Stack) {
     let target = target(stack, "login-dep");
-    let url = url::Url::parse_with_params(
-        &stack.url("/lti/login"),
-        [
-            ("iss", stack.platform.issuer("b").as_str()),
-            ("login_hint", "u"),
-            ("target_link_uri", &target),
-            ("lti_deployment_id", "not-registered"),
-        ],
-    )
-    .unwrap();
-    let reply = Browser::default().get(url.as_str());
+    let login = Login::new(stack, "b", &target).with("lti_deployment_id", "not-registered");
+    let reply = Browser::default().get(&login.url());
     assert_rejected(stack, &reply, 403, "unknown deployment", "login-dep");
 }
 

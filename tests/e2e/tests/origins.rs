@@ -52,31 +52,10 @@ fn readme_shows_the_tested_programs(_: &Stack) {
     }
 }
 
-/// A fresh assertion from a real launch.
-fn fresh_assertion(stack: &Stack, name: &str) -> String {
-    let browser = Browser::default();
-    let target = target(stack, name);
-    let (state, nonce) = login(stack, &browser, "a", "tool-a1", &target);
-    let reply = launch(
-        stack,
-        &browser,
-        &state,
-        &stack
-            .platform
-            .sign_id_token("a", &claims(stack, &nonce, &target)),
-    );
-    assert_eq!(reply.status, 200);
-    stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .unwrap()
-        .to_owned()
-}
-
 /// Runs `program` as an origin would: accepted with the right audience,
 /// refused with another, and refused when tampered with.
 fn verifies(stack: &Stack, name: &str, program: impl Fn() -> Command) {
-    let assertion = fresh_assertion(stack, name);
-    remember(&assertion);
+    let assertion = assertion_as(stack, &A1, name, |_| {});
     let run = |assertion: &str, audience: &str| -> Output {
         let mut command = program();
         command
@@ -101,7 +80,7 @@ fn verifies(stack: &Stack, name: &str, program: impl Fn() -> Command) {
         "wrong audience accepted"
     );
     let (signed, _) = assertion.rsplit_once('.').unwrap();
-    let forged = fresh_assertion(stack, &format!("{name}-2"));
+    let forged = assertion_as(stack, &A1, &format!("{name}-2"), |_| {});
     let tampered = format!("{signed}.{}", forged.rsplit_once('.').unwrap().1);
     assert!(
         !run(&tampered, &stack.origin.base_url()).status.success(),
@@ -175,7 +154,7 @@ fn with_a_p256_key_assertions_are_es256_and_platforms_get_rs256(_: &Stack) {
         .collect();
     assert_eq!(types, ["ES256", "RS256"]);
 
-    let assertion = fresh_assertion(&stack, "es256");
+    let assertion = assertion_as(&stack, &A1, "es256", |_| {});
     let (header, _) = assertion.split_once('.').unwrap();
     let header = segment_json(header);
     assert_eq!(header["alg"], "ES256");

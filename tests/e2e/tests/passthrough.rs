@@ -1,5 +1,7 @@
 //! Requests after a launch: sessions, forged headers, cookies, redirects, logs.
 
+use std::time::{Duration, Instant};
+
 use lti_edge_e2e::{Browser, Stack};
 
 use crate::common::*;
@@ -43,28 +45,10 @@ pub const TESTS: &[(&str, Test)] = &[
 
 /// A browser that has launched into `/t/<name>`; returns the launch assertion.
 fn launched(stack: &Stack, browser: &Browser, name: &str) -> String {
-    let target = target(stack, name);
-    let (state, nonce) = login(stack, browser, "a", "tool-a1", &target);
-    let reply = launch(
-        stack,
-        browser,
-        &state,
-        &stack
-            .platform
-            .sign_id_token("a", &claims(stack, &nonce, &target)),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let session = browser
-        .cookies
-        .borrow()
-        .get("__Host-lti_session")
-        .cloned()
-        .expect("session cookie");
-    remember(&session);
-    stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .unwrap()
-        .to_owned()
+    let assertion = assertion_in(stack, browser, &A1, name, |_| {});
+    let cookies = browser.cookies.borrow();
+    assert!(cookies.contains_key("__Host-lti_session"), "session cookie");
+    assertion
 }
 
 fn without_session_goes_bare(stack: &Stack) {
@@ -176,8 +160,31 @@ fn origin_redirects_point_at_the_worker(stack: &Stack) {
     );
 }
 
-/// Runs last: nothing secret the tests saw may be in the worker's log.
+/// Runs last, and alone as well: nothing secret the tests saw may be in the
+/// worker's log. It puts credentials and failures there itself, whatever ran
+/// before: launches with their sessions (the origin may be down by now, after
+/// `faults::origin_down_gives_502`), and rejected launches.
 fn logs_hold_no_credentials(stack: &Stack) {
+    let rejections = launch_rejections(stack);
+    for i in 0..11 {
+        let (browser, name) = (Browser::default(), format!("logs-{i}"));
+        let reply = launch_in(stack, &browser, &A1, &name, |_| {});
+        assert!([200, 502].contains(&reply.status), "{}", reply.body);
+        if let Some(session) = browser.cookies.borrow().get("__Host-lti_session") {
+            remember(session);
+        }
+        if let Some(seen) = stack.origin.requests_to(&format!("/t/{name}")).first() {
+            remember(seen.assertion().expect("an assertion"));
+        }
+        let name = format!("logs-rejected-{i}");
+        let reply = launch_with(stack, &name, |c| c["aud"] = "tool-a2".into());
+        assert_rejected(stack, &reply, 401, "aud", &name);
+    }
+    // wrangler writes the log on its own time: wait for these rejections.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while launch_rejections(stack) < rejections + 11 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let log = std::fs::read_to_string(stack.log_path()).expect("wrangler log");
     assert!(log.contains("LTI launch failed"), "rejections are logged");
     let secrets = SECRETS.lock().unwrap();
@@ -187,4 +194,10 @@ fn logs_hold_no_credentials(stack: &Stack) {
         assert!(!log.contains(probe), "a credential is in the log");
     }
     assert!(!log.contains("PRIVATE KEY"));
+}
+
+/// How many launches the worker's log says it refused with a 401 so far.
+fn launch_rejections(stack: &Stack) -> usize {
+    let log = std::fs::read_to_string(stack.log_path()).unwrap_or_default();
+    log.matches("LTI launch failed: 401").count()
 }

@@ -178,7 +178,7 @@ fn skillstown_launch(stack: &Stack, client_id: &str) -> lti_edge_e2e::Reply {
     let fields: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let reply = browser.post_form(&stack.url("/lti/login"), &fields);
     assert_eq!(reply.status, 302, "login: {}", reply.body);
-    let query = query(reply.header("location").unwrap());
+    let query = reply.location_query();
     let claims = stack.platform.skillstown_claims(&query["nonce"]);
     assert_eq!(claims["aud"], json!(SKILLSTOWN_AUDIENCE));
     let token = stack.platform.sign_id_token("skillstown", &claims);

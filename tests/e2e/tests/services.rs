@@ -439,12 +439,7 @@ fn token_endpoint_errors_give_502(stack: &Stack) {
         deployment_id: "b1-dep-1",
         ..A1
     };
-    assert_eq!(launch_as(stack, &b1, "svc-token-error", |_| {}).status, 200);
-    let bearer = stack.origin.requests_to("/t/svc-token-error")[0]
-        .assertion()
-        .unwrap()
-        .to_owned();
-    remember(&bearer);
+    let bearer = assertion_as(stack, &b1, "svc-token-error", |_| {});
 
     stack
         .platform

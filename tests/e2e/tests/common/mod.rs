@@ -1,9 +1,8 @@
 //! Steps shared by the tests: a login, a launch, and the checks on a rejection.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
-use lti_edge_e2e::{Browser, Reply, Stack};
+use lti_edge_e2e::{Browser, Login, Reply, Stack};
 use serde_json::Value;
 
 pub const RESOURCE_LINK: &str = "LtiResourceLinkRequest";
@@ -20,11 +19,6 @@ pub fn target(stack: &Stack, name: &str) -> String {
     stack.url(&format!("/t/{name}"))
 }
 
-pub fn query(location: &str) -> HashMap<String, String> {
-    let url = url::Url::parse(location).expect("absolute Location");
-    url.query_pairs().into_owned().collect()
-}
-
 /// A GET login for `client_id` on `platform`; returns (state, nonce).
 pub fn login(
     stack: &Stack,
@@ -33,19 +27,10 @@ pub fn login(
     client_id: &str,
     target: &str,
 ) -> (String, String) {
-    let url = url::Url::parse_with_params(
-        &stack.url("/lti/login"),
-        [
-            ("iss", stack.platform.issuer(platform).as_str()),
-            ("login_hint", "user-123"),
-            ("target_link_uri", target),
-            ("client_id", client_id),
-        ],
-    )
-    .unwrap();
-    let reply = browser.get(url.as_str());
+    let login = Login::new(stack, platform, target).with("client_id", client_id);
+    let reply = browser.get(&login.url());
     assert_eq!(reply.status, 302, "login: {}", reply.body);
-    let query = query(reply.header("location").unwrap());
+    let query = reply.location_query();
     (query["state"].clone(), query["nonce"].clone())
 }
 
@@ -83,9 +68,19 @@ pub const A1: As = As {
 /// Logs in as `who` into `/t/<name>`, edits valid claims, signs them with the
 /// platform's key, launches.
 pub fn launch_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Value)) -> Reply {
-    let browser = Browser::default();
+    launch_in(stack, &Browser::default(), who, name, edit)
+}
+
+/// [`launch_as`] in `browser`, which keeps the cookies.
+pub fn launch_in(
+    stack: &Stack,
+    browser: &Browser,
+    who: &As,
+    name: &str,
+    edit: impl FnOnce(&mut Value),
+) -> Reply {
     let target = target(stack, name);
-    let (state, nonce) = login(stack, &browser, who.platform, who.client_id, &target);
+    let (state, nonce) = login(stack, browser, who.platform, who.client_id, &target);
     let platform = &stack.platform;
     let mut claims = platform.launch_claims(
         who.platform,
@@ -98,7 +93,7 @@ pub fn launch_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Val
     edit(&mut claims);
     launch(
         stack,
-        &browser,
+        browser,
         &state,
         &platform.sign_id_token(who.platform, &claims),
     )
@@ -107,12 +102,29 @@ pub fn launch_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Val
 /// The assertion the origin received for a launch as `who` into `/t/<name>`,
 /// its claims edited by `edit`.
 pub fn assertion_as(stack: &Stack, who: &As, name: &str, edit: impl FnOnce(&mut Value)) -> String {
-    let reply = launch_as(stack, who, name, edit);
+    assertion_in(stack, &Browser::default(), who, name, edit)
+}
+
+/// [`assertion_as`] in `browser`, which keeps the session: the one way tests
+/// launch and read what the origin got.
+pub fn assertion_in(
+    stack: &Stack,
+    browser: &Browser,
+    who: &As,
+    name: &str,
+    edit: impl FnOnce(&mut Value),
+) -> String {
+    let reply = launch_in(stack, browser, who, name, edit);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let assertion = stack.origin.requests_to(&format!("/t/{name}"))[0]
-        .assertion()
-        .expect("an assertion")
-        .to_owned();
+    if let Some(session) = browser.cookies.borrow().get("__Host-lti_session") {
+        remember(session);
+    }
+    // Exactly this path: `/t/<name>-...` may have been asked for before.
+    let path = format!("/t/{name}");
+    let seen = stack.origin.requests_to(&path);
+    let launched = seen.iter().find(|r| r.url.split('?').next() == Some(&path));
+    let assertion = launched.expect("the origin saw the launch").assertion();
+    let assertion = assertion.expect("an assertion").to_owned();
     remember(&assertion);
     assertion
 }
