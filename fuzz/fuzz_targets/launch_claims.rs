@@ -4,18 +4,14 @@
 use libfuzzer_sys::fuzz_target;
 use lti_core::launch::claims::{self, LaunchClaims, MessageType};
 use lti_edge_fuzz::{registration, registration_with, render_err, DEPLOYMENT_ID, NOW};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(object) = serde_json::from_slice::<Map<String, Value>>(data) else {
         return;
     };
-    // Every member reads, whatever its shape: a malformed claim fails its
-    // check. The hand-written reader agrees with the derived `Deserialize`.
+    // Every member reads, whatever its shape: a malformed claim fails its check.
     let claims = LaunchClaims::read(&object);
-    let derived = LaunchClaims::deserialize(&object).expect("every claim reads");
-    assert_eq!(claims, derived);
     let reg = registration();
     // Each check runs on its own, so a failing early one does not hide the others.
     render_err(&claims::check_issuer(&claims, &reg));

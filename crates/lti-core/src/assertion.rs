@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::jws::{self, Signer, Stamp, TimeError, TimeRule};
+use crate::jws::{self, Signer, Stamp, TimeError, TimeRule, Times};
 use crate::keys::SigningKey;
 use crate::launch::LaunchPlatform;
 use crate::ports::{Crypto, Rng};
@@ -262,7 +262,12 @@ pub async fn verify_assertion(
     if body.aud != audience {
         return Err(Error::InvalidAssertion("audience"));
     }
-    TimeRule::OWN.check(&body.times(), now).map_err(|e| {
+    let times = Times {
+        exp: Some(body.exp as f64),
+        iat: Some(body.iat as f64),
+        nbf: None,
+    };
+    TimeRule::OWN.check(times, now).map_err(|e| {
         Error::InvalidAssertion(match e {
             TimeError::Missing(_) => "claims",
             TimeError::Expired => "expired",
@@ -270,13 +275,4 @@ pub async fn verify_assertion(
         })
     })?;
     Ok(AssertionClaims { body })
-}
-
-impl AssertionBody {
-    fn times(&self) -> jwt_compact::Claims<()> {
-        let mut times = jwt_compact::Claims::new(());
-        times.issued_at = Some(jws::timestamp(self.iat as f64));
-        times.expiration = Some(jws::timestamp(self.exp as f64));
-        times
-    }
 }

@@ -4,14 +4,12 @@
 //! ([`parse`] → [`UntrustedJws::verify`] → [`VerifiedJws`], then
 //! [`TimeRule::check`]).
 //!
-//! Parsing is jwt-compact's ([`UntrustedToken`]), and the time rule works on
-//! its [`Claims`] and [`TimeOptions`] with a clock built from the `now` the
-//! caller passes; the signature arithmetic is the [`Crypto`] port's
-//! (WebCrypto in the worker), over the token up to its last `.`. Nothing of
-//! the payload is readable before the signature verified.
+//! Parsing is jwt-compact's ([`UntrustedToken`]); the signature arithmetic is
+//! the [`Crypto`] port's (WebCrypto in the worker), over the token up to its
+//! last `.`; the time rule ([`TimeRule`]) takes `now` from the caller.
+//! Nothing of the payload is readable before the signature verified.
 
-use chrono::{DateTime, Duration, Utc};
-use jwt_compact::{Claims, ParseError, TimeOptions, UntrustedToken};
+use jwt_compact::{ParseError, UntrustedToken};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
@@ -185,76 +183,60 @@ pub enum TimeError {
     NotYetValid(&'static str),
 }
 
+/// Seconds of clock skew tolerated between the machines that sign and check
+/// a token: a time up to this far in the future is not yet an error.
+pub const CLOCK_SKEW: u64 = 60;
+
+/// A token's NumericDates (RFC 7519 §2), as received: seconds, fractions allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Times {
+    pub exp: Option<f64>,
+    pub iat: Option<f64>,
+    pub nbf: Option<f64>,
+}
+
 /// The one time rule of every token the worker accepts, id_tokens and bearers
 /// alike: `exp` and `iat` are required; a token is refused from `exp +
 /// leeway` on (RFC 7519 §4.1.4: not accepted *on or after* `exp`), and while
-/// `iat` or `nbf` is later than `now + leeway`.
+/// `iat` or `nbf` is later than `now +` [`CLOCK_SKEW`].
 ///
-/// The leeway is the clock skew allowed between the token's signer and the
-/// worker: [`TimeRule::PLATFORM`] for a platform's id_token (another party's
-/// clock), [`TimeRule::OWN`], none, for the tokens the worker signed itself,
-/// so an assertion or service token lives exactly as long as its `exp` says.
+/// The expiry leeway is the signer's: [`TimeRule::PLATFORM`] gives a
+/// platform's id_token the clock skew, [`TimeRule::OWN`] none to the tokens
+/// the worker signed itself, so an assertion or service token lives exactly
+/// as long as its `exp` says.
+///
+/// jwt-compact's own checks (`Claims::validate_expiration`, `TimeOptions`)
+/// are not used: they accept a token at `exp` itself, work on chrono times
+/// (an `nbf` at chrono's lower bound overflows), and need its `Claims`, whose
+/// `#[serde(flatten)]` buffers every claim before reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeRule {
-    leeway: u64,
+    expiry_leeway: u64,
 }
 
 impl TimeRule {
-    /// Tokens from a platform: 60 s of clock skew either way.
-    pub const PLATFORM: Self = Self { leeway: 60 };
-    /// Tokens the worker signed: its own clock on both sides.
-    pub const OWN: Self = Self { leeway: 0 };
+    /// Tokens from a platform: its clock may run behind the worker's.
+    pub const PLATFORM: Self = Self {
+        expiry_leeway: CLOCK_SKEW,
+    };
+    /// Tokens the worker signed: they expire at their `exp`.
+    pub const OWN: Self = Self { expiry_leeway: 0 };
 
-    /// Seconds of clock skew tolerated.
-    pub const fn leeway(self) -> u64 {
-        self.leeway
-    }
-
-    /// Applies the rule to `claims` at `now` (the core never reads the clock).
-    pub fn check<T>(self, claims: &Claims<T>, now: u64) -> std::result::Result<(), TimeError> {
-        let leeway = Duration::try_seconds(self.leeway as i64).expect("small");
-        let options = TimeOptions::new(leeway, || timestamp(now as f64));
-        let exp = claims.expiration.ok_or(TimeError::Missing("exp"))?;
-        let iat = claims.issued_at.ok_or(TimeError::Missing("iat"))?;
-        let now = (options.clock_fn)();
-        // jwt-compact's `validate_expiration` still accepts a token at `exp`
-        // itself, RFC 7519 does not; and its `validate_maturity` overflows on
-        // a `nbf` at chrono's lower bound: the bounds are compared here.
-        let later = |t: DateTime<Utc>| {
-            t.checked_add_signed(options.leeway)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC)
-        };
-        let earlier = |t: DateTime<Utc>| {
-            t.checked_sub_signed(options.leeway)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC)
-        };
-        if now >= later(exp) {
+    /// Applies the rule to `times` at `now` (the core never reads the clock).
+    pub fn check(self, times: Times, now: u64) -> std::result::Result<(), TimeError> {
+        let now = now as f64;
+        let exp = times.exp.ok_or(TimeError::Missing("exp"))?;
+        let iat = times.iat.ok_or(TimeError::Missing("iat"))?;
+        if exp + self.expiry_leeway as f64 <= now {
             return Err(TimeError::Expired);
         }
-        if earlier(iat) > now {
+        let in_future = |t: f64| t > now + CLOCK_SKEW as f64;
+        if in_future(iat) {
             return Err(TimeError::NotYetValid("iat"));
         }
-        if claims.not_before.is_some_and(|nbf| earlier(nbf) > now) {
+        if times.nbf.is_some_and(in_future) {
             return Err(TimeError::NotYetValid("nbf"));
         }
         Ok(())
     }
-}
-
-/// A NumericDate (RFC 7519 §2) as a UTC time: fractions of a second are
-/// dropped (rounded toward the past), out-of-range values held at chrono's
-/// bounds, so they compare as they did as plain numbers.
-pub fn timestamp(seconds: f64) -> DateTime<Utc> {
-    let whole = seconds.floor();
-    if whole >= i64::MAX as f64 {
-        return DateTime::<Utc>::MAX_UTC;
-    }
-    if whole <= i64::MIN as f64 {
-        return DateTime::<Utc>::MIN_UTC;
-    }
-    DateTime::from_timestamp(whole as i64, 0).unwrap_or(if whole > 0.0 {
-        DateTime::<Utc>::MAX_UTC
-    } else {
-        DateTime::<Utc>::MIN_UTC
-    })
 }
