@@ -64,7 +64,7 @@ impl<'a, C: Crypto> Signer<'a, C> {
     }
 
     /// Signs `claims`, already serialized as a JSON object.
-    pub async fn sign_payload(&self, claims: Vec<u8>) -> Result<String> {
+    pub(crate) async fn sign_payload(&self, claims: Vec<u8>) -> Result<String> {
         let alg = self.key.algorithm();
         let header = serde_json::json!({ "alg": alg.name(), "typ": "JWT", "kid": self.key.kid });
         let header = serde_json::to_vec(&header).expect("header serializes");
@@ -82,7 +82,7 @@ impl<'a, C: Crypto> Signer<'a, C> {
 /// `jku`, `x5u`, `jwk` and `x5c` are never followed: keys come only from the
 /// registration's `jwks_uri`, or are the worker's own.
 #[derive(Debug, Deserialize)]
-pub struct Extensions {
+pub(crate) struct Extensions {
     #[serde(default)]
     crit: Option<IgnoredAny>,
 }
@@ -168,14 +168,14 @@ impl VerifiedJws<'_> {
     }
 
     /// The payload's text exactly as signed, if it is UTF-8.
-    pub fn payload_text(&self) -> Option<String> {
+    pub(crate) fn payload_text(&self) -> Option<String> {
         String::from_utf8(self.payload()).ok()
     }
 }
 
 /// Why a token's times refuse it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeError {
+pub(crate) enum TimeError {
     /// `exp` or `iat` is absent (or not a number).
     Missing(&'static str),
     Expired,
@@ -185,11 +185,11 @@ pub enum TimeError {
 
 /// Seconds of clock skew tolerated between the machines that sign and check
 /// a token: a time up to this far in the future is not yet an error.
-pub const CLOCK_SKEW: u64 = 60;
+pub(crate) const CLOCK_SKEW: u64 = 60;
 
 /// A token's NumericDates (RFC 7519 §2), as received: seconds, fractions allowed.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Times {
+pub(crate) struct Times {
     pub exp: Option<f64>,
     pub iat: Option<f64>,
     pub nbf: Option<f64>,
@@ -210,17 +210,17 @@ pub struct Times {
 /// (an `nbf` at chrono's lower bound overflows), and need its `Claims`, whose
 /// `#[serde(flatten)]` buffers every claim before reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeRule {
+pub(crate) struct TimeRule {
     expiry_leeway: u64,
 }
 
 impl TimeRule {
     /// Tokens from a platform: its clock may run behind the worker's.
-    pub const PLATFORM: Self = Self {
+    pub(crate) const PLATFORM: Self = Self {
         expiry_leeway: CLOCK_SKEW,
     };
     /// Tokens the worker signed: they expire at their `exp`.
-    pub const OWN: Self = Self { expiry_leeway: 0 };
+    pub(crate) const OWN: Self = Self { expiry_leeway: 0 };
 
     /// Applies the rule to `times` at `now` (the core never reads the clock).
     pub fn check(self, times: Times, now: u64) -> std::result::Result<(), TimeError> {

@@ -9,35 +9,23 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::jws::{TimeError, TimeRule, Times, CLOCK_SKEW};
+use crate::jws::{TimeError, TimeRule, Times};
 use crate::registration::PlatformRegistration;
 
 pub const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
-pub const MESSAGE_TYPE: &str = "https://purl.imsglobal.org/spec/lti/claim/message_type";
-pub const VERSION: &str = "https://purl.imsglobal.org/spec/lti/claim/version";
+pub(crate) const MESSAGE_TYPE: &str = "https://purl.imsglobal.org/spec/lti/claim/message_type";
+pub(crate) const VERSION: &str = "https://purl.imsglobal.org/spec/lti/claim/version";
 pub const DEPLOYMENT_ID: &str = "https://purl.imsglobal.org/spec/lti/claim/deployment_id";
-pub const TARGET_LINK_URI: &str = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri";
+pub(crate) const TARGET_LINK_URI: &str =
+    "https://purl.imsglobal.org/spec/lti/claim/target_link_uri";
 pub const RESOURCE_LINK: &str = "https://purl.imsglobal.org/spec/lti/claim/resource_link";
 pub const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
-pub const DEEP_LINKING_SETTINGS: &str =
+pub(crate) const DEEP_LINKING_SETTINGS: &str =
     "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings";
 pub const FOR_USER: &str = "https://purl.imsglobal.org/spec/lti/claim/for_user";
 pub const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
 pub const CONTEXT: &str = "https://purl.imsglobal.org/spec/lti/claim/context";
 pub const NRPS: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
-
-/// The LTI message claims. A `minimal_claims` platform sends none of them.
-pub const MESSAGE_CLAIMS: [&str; 6] = [
-    MESSAGE_TYPE,
-    VERSION,
-    DEPLOYMENT_ID,
-    RESOURCE_LINK,
-    ROLES,
-    TARGET_LINK_URI,
-];
-
-/// Clock skew tolerated between platform and tool, in seconds.
-pub const LEEWAY: u64 = CLOCK_SKEW;
 
 /// One claim, as far as the checks need it: absent, a string, a number, an
 /// array (its members' shapes), an object read as `T`, or something else
@@ -78,7 +66,7 @@ impl<'a, T> Claim<'a, T> {
         }
     }
 
-    pub fn is_present(&self) -> bool {
+    pub(crate) fn is_present(&self) -> bool {
         !matches!(self, Claim::Absent)
     }
 
@@ -113,7 +101,7 @@ pub struct ForUser<'a> {
 
 /// `https://purl.imsglobal.org/spec/lti-ags/claim/endpoint` (AGS 2.0 §3.1).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgsEndpointClaim<'a> {
+pub(crate) struct AgsEndpointClaim<'a> {
     pub scope: Claim<'a>,
     pub lineitems: Claim<'a>,
     pub lineitem: Claim<'a>,
@@ -150,7 +138,7 @@ pub struct LaunchClaims<'a> {
     pub resource_link: Claim<'a, ResourceLink<'a>>,
     pub context: Claim<'a, Context<'a>>,
     pub roles: Claim<'a>,
-    pub ags_endpoint: Claim<'a, AgsEndpointClaim<'a>>,
+    pub(crate) ags_endpoint: Claim<'a, AgsEndpointClaim<'a>>,
     pub nrps: Claim<'a, NrpsClaim<'a>>,
     pub deep_linking_settings: Claim<'a, DeepLinkingSettings<'a>>,
     pub for_user: Claim<'a, ForUser<'a>>,
@@ -314,7 +302,7 @@ pub fn check_audience(claims: &LaunchClaims, reg: &PlatformRegistration) -> Resu
 }
 
 /// The times by [`TimeRule::PLATFORM`]: `exp` not passed, `iat` and `nbf`
-/// not in the future, each with [`LEEWAY`].
+/// not more than [`crate::jws::CLOCK_SKEW`] seconds in the future.
 pub fn check_times(claims: &LaunchClaims, now: u64) -> Result<()> {
     let times = Times {
         exp: Some(claims.exp.time("exp")?.ok_or(Error::MissingClaim("exp"))?),
@@ -405,8 +393,8 @@ pub fn check_message(claims: &LaunchClaims) -> Result<MessageType> {
 /// The LTI message: `version`, a registered `deployment_id` and the
 /// `message_type` with its required claims; returns the deployment and type.
 ///
-/// A `minimal_claims` registration's token that carries none of the
-/// [`MESSAGE_CLAIMS`] is a resource link launch for the deployment the login
+/// A `minimal_claims` registration's token that carries none of the LTI
+/// message claims ([`has_no_message_claims`]) is a resource link launch for the deployment the login
 /// named (`lti_deployment_id`), which must be registered. A token carrying
 /// any of them is checked in full, whatever the registration says: only
 /// their absence, all together, is what the option loosens.
@@ -427,7 +415,9 @@ pub fn check_lti_message<'a>(
     Ok((deployment_id, check_message(claims)?))
 }
 
-/// Whether the token carries none of the [`MESSAGE_CLAIMS`].
+/// Whether the token carries none of the LTI message claims (message type,
+/// version, deployment, resource link, roles, target link): a
+/// `minimal_claims` platform sends none of them.
 pub fn has_no_message_claims(claims: &LaunchClaims) -> bool {
     ![
         claims.message_type.is_present(),

@@ -55,7 +55,7 @@ impl LaunchPlatform {
     }
 
     /// `<issuer>#<client_id>`, the registration's key in `PLATFORMS`.
-    pub fn registration_key(&self) -> RegistrationKey {
+    pub(crate) fn registration_key(&self) -> RegistrationKey {
         RegistrationKey::of(self.issuer.as_str(), self.client_id.as_str())
     }
 

@@ -80,7 +80,7 @@ impl Caller {
 
 /// The token of an `Authorization` header: `Bearer <token>`, the scheme in
 /// any case (RFC 7235 §2.1), surrounding spaces not part of the token.
-pub fn bearer_token(authorization: Option<&str>) -> Result<&str> {
+pub(crate) fn bearer_token(authorization: Option<&str>) -> Result<&str> {
     authorization
         .unwrap_or_default()
         .split_once(' ')

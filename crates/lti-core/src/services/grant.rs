@@ -20,10 +20,10 @@ pub mod scope {
     pub const LINEITEM: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
     pub const LINEITEM_READONLY: &str =
         "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly";
-    pub const RESULT_READONLY: &str =
+    pub(crate) const RESULT_READONLY: &str =
         "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly";
     pub const SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
-    pub const MEMBERSHIP_READONLY: &str =
+    pub(crate) const MEMBERSHIP_READONLY: &str =
         "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 }
 
@@ -46,7 +46,7 @@ pub struct AgsEndpoint {
 
 impl AgsEndpoint {
     /// The first of `scopes` that the launch granted.
-    pub fn require_any(&self, scopes: &[&'static str]) -> Result<&'static str> {
+    pub(crate) fn require_any(&self, scopes: &[&'static str]) -> Result<&'static str> {
         scopes
             .iter()
             .find(|s| self.scope.iter().any(|g| g == *s))
@@ -73,11 +73,6 @@ impl<'a> Grant<'a> {
     /// The claims the services read, typed.
     fn claims(&self) -> LaunchClaims<'a> {
         LaunchClaims::read(self.lti)
-    }
-
-    /// `<issuer>#<client_id>` of the registration this launch acts for.
-    pub fn registration_key(&self) -> crate::ids::RegistrationKey {
-        self.platform.registration_key()
     }
 
     /// The registration this launch acts for, as the store holds it now: the
@@ -126,7 +121,7 @@ impl<'a> Grant<'a> {
         })
     }
 
-    pub fn memberships_url(&self) -> Result<&'a str> {
+    pub(crate) fn memberships_url(&self) -> Result<&'a str> {
         let claims = self.claims();
         let claim = claims.nrps.object();
         claim

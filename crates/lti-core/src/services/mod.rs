@@ -10,7 +10,7 @@ pub mod nrps;
 pub mod paging;
 pub mod token;
 
-pub use caller::{authorize, bearer_token, Caller};
+pub use caller::{authorize, Caller};
 pub use grant::Grant;
 
 use crate::keys::SigningKey;

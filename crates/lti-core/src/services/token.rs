@@ -13,11 +13,12 @@ use crate::keys::SigningKey;
 use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
 use crate::registration::PlatformRegistration;
 
-pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const CLIENT_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Seconds a client assertion stays valid.
-pub const CLIENT_ASSERTION_TTL: u64 = 300;
+pub(crate) const CLIENT_ASSERTION_TTL: u64 = 300;
 /// A token is renewed this many seconds before the platform says it expires.
-pub const RENEW_BEFORE: u64 = 60;
+pub(crate) const RENEW_BEFORE: u64 = 60;
 
 /// An access token and the time it stops being used. `Debug` never prints
 /// the token.
@@ -40,7 +41,7 @@ impl std::fmt::Debug for AccessToken {
 /// registration's `token_audience` when the platform documents one, else its
 /// token endpoint. Always one string, never an array: some platforms refuse
 /// an array.
-pub fn client_assertion_audience(registration: &PlatformRegistration) -> &str {
+pub(crate) fn client_assertion_audience(registration: &PlatformRegistration) -> &str {
     registration
         .token_audience()
         .unwrap_or(registration.token_endpoint())
@@ -67,7 +68,7 @@ pub async fn client_assertion(
     signer.sign(&claims).await
 }
 
-pub fn token_request(
+pub(crate) fn token_request(
     registration: &PlatformRegistration,
     assertion: &str,
     scopes: &[&str],
@@ -92,7 +93,7 @@ pub fn token_request(
     }
 }
 
-pub fn parse_token_response(response: &HttpResponse, now: u64) -> Result<AccessToken> {
+pub(crate) fn parse_token_response(response: &HttpResponse, now: u64) -> Result<AccessToken> {
     #[derive(Deserialize)]
     struct TokenResponse {
         access_token: String,
@@ -112,7 +113,7 @@ pub fn parse_token_response(response: &HttpResponse, now: u64) -> Result<AccessT
 }
 
 /// A non-2xx answer becomes an error carrying the platform's `error` code.
-pub fn check_status(response: &HttpResponse) -> Result<()> {
+pub(crate) fn check_status(response: &HttpResponse) -> Result<()> {
     if (200..300).contains(&response.status) {
         return Ok(());
     }
