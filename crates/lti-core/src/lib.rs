@@ -47,7 +47,7 @@ pub mod cache;
 pub mod cookies;
 pub mod deployments;
 pub mod dynamic_registration;
-pub mod error;
+mod error;
 pub mod forwarding;
 pub mod html;
 pub mod ids;
