@@ -15,7 +15,7 @@ use worker::{Env, Headers, Method};
 use crate::body::{read_capped, BodyError};
 use crate::config::{Config, LoginStore, LOGINS, LTI_STATE, PLATFORMS};
 use crate::forward::Origin;
-use crate::platform::{self, FetchClient, KvNamespace, OsRng, Store, WebCrypto};
+use crate::platform::{self, FetchClient, KvNamespace, OsRng, Store, WebCrypto, Workers};
 use crate::response::Failure;
 
 /// Login and launch bodies are a few KB; anything far larger is not one.
@@ -89,7 +89,7 @@ impl Runtime {
         &self.isolate.config
     }
 
-    pub fn ports(&self) -> Ports<'_, Store, FetchClient, WebCrypto> {
+    pub fn ports(&self) -> Ports<'_, Workers> {
         let isolate = &*self.isolate;
         Ports {
             platforms: &isolate.platforms,
@@ -122,7 +122,7 @@ impl Runtime {
     /// A fresh assertion for a verified launch.
     pub async fn assertion(
         &self,
-        ports: &Ports<'_, Store, FetchClient, WebCrypto>,
+        ports: &Ports<'_, Workers>,
         launch: AssertedLaunch<'_>,
     ) -> Result<String, Failure> {
         let keys = signing_keys(ports, self.config().private_key.as_deref()).await?;

@@ -21,7 +21,7 @@ use worker::{Env, Headers, Method, Response};
 
 use crate::context::{pairs, params, Incoming, Runtime};
 use crate::forward::Forward;
-use crate::platform::{FetchClient, Store, WebCrypto};
+use crate::platform::Workers;
 use crate::response::{page_headers, script_page, Failure};
 use lti_core::cookies;
 use lti_core::forwarding::{is_cross_site_unsafe, take_session_params};
@@ -138,11 +138,7 @@ async fn login(req: Incoming, env: &Env, url: &Url) -> Outcome {
 
 /// The `302` to the authorization endpoint or, when the login offered
 /// platform storage, the page that stores the proof and then goes there.
-fn login_answer(
-    redirect: &LoginRedirect,
-    headers: Headers,
-    ports: &Ports<'_, Store, FetchClient, WebCrypto>,
-) -> Outcome {
+fn login_answer(redirect: &LoginRedirect, headers: Headers, ports: &Ports<'_, Workers>) -> Outcome {
     if let Some(page) = login_page(redirect, ports.rng) {
         return Ok(script_page(&page, headers)?.into());
     }
@@ -209,7 +205,7 @@ async fn passthrough(req: Incoming, env: &Env, url: &Url) -> Outcome {
 /// putting it on its links.
 async fn session_assertion(
     runtime: &Runtime,
-    ports: &Ports<'_, Store, FetchClient, WebCrypto>,
+    ports: &Ports<'_, Workers>,
     credential: SessionCredential<'_>,
 ) -> Result<Option<String>, Failure> {
     let Some(session) = load_session(ports.store, credential.id(), ports.now).await? else {

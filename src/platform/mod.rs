@@ -8,7 +8,16 @@ pub use crypto::WebCrypto;
 pub use http::{timeout, FetchClient};
 pub use kv::{KvNamespace, Store};
 
-use lti_core::ports::Rng;
+use lti_core::ports::{Rng, Runtime};
+
+/// The Workers runtime, as the core names its ports.
+pub struct Workers;
+
+impl Runtime for Workers {
+    type Store = Store;
+    type Http = FetchClient;
+    type Crypto = WebCrypto;
+}
 
 /// `crypto.getRandomValues`, through getrandom.
 pub struct OsRng;

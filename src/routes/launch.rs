@@ -20,7 +20,7 @@ use worker::{Env, Headers, Method};
 use super::{check_same_site, Outcome};
 use crate::context::{pairs, params, Incoming, Runtime};
 use crate::forward::Forward;
-use crate::platform::{FetchClient, Store, WebCrypto};
+use crate::platform::Workers;
 use crate::response::{page_headers, script_page, Failure, LAUNCH_HINT};
 
 /// `POST /lti/launch`, the `redirect_uri`: verify the launch, then hand it
@@ -94,7 +94,7 @@ enum SessionBy {
 async fn forward_launch(
     req: &Incoming,
     runtime: &Runtime,
-    ports: &Ports<'_, Store, FetchClient, WebCrypto>,
+    ports: &Ports<'_, Workers>,
     launch: VerifiedLaunch,
     by: SessionBy,
 ) -> Outcome {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::launch::{LaunchPlatform, VerifiedLaunch};
-use crate::ports::{KeyValue, Ports};
+use crate::ports::{KeyValue, Ports, Runtime};
 
 /// At most one write per deployment and isolate in this many seconds.
 pub const RECORD_INTERVAL: u64 = 3600;
@@ -40,8 +40,8 @@ pub fn deployment_key(platform: &LaunchPlatform) -> String {
 
 /// Records the deployment of `launch` when its registration is `["*"]`;
 /// a registration listing its deployments records nothing.
-pub async fn record_deployment<K: KeyValue, H, C>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn record_deployment<R: Runtime>(
+    ports: &Ports<'_, R>,
     launch: &VerifiedLaunch,
 ) -> Result<()> {
     if !launch.registration().accepts_any_deployment() {

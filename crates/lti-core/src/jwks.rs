@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::jwk::PublicJwk;
-use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
+use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports, Runtime};
 use crate::registration::PlatformRegistration;
 
 /// Bounds on how long a fetched JWKS is trusted without asking again.
@@ -183,8 +183,8 @@ fn unknown_key(kid: Option<&str>) -> Error {
 
 /// The platform key that signed a token: the glue that runs [`jwks_action`]
 /// against the store, this isolate's memory and the platform.
-pub async fn platform_key<K: KeyValue, H: HttpClient, C>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn platform_key<R: Runtime>(
+    ports: &Ports<'_, R>,
     registration: &PlatformRegistration,
     kid: Option<&str>,
 ) -> Result<PublicJwk> {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::jwk::PublicJwk;
-use crate::ports::{Alg, Crypto, KeyValue, Ports, PrivateKey};
+use crate::ports::{Alg, Crypto, KeyValue, Ports, PrivateKey, Runtime};
 
 /// Where generated keys live in the store.
 pub const STORE_KEY: &str = "keys:signing";
@@ -167,8 +167,8 @@ fn pem_blocks(text: &str) -> std::result::Result<Vec<(&str, Vec<u8>)>, String> {
 }
 
 /// The tool's keys: the first signs, all are published in its JWKS.
-pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn signing_keys<R: Runtime>(
+    ports: &Ports<'_, R>,
     configured_pem: Option<&str>,
 ) -> Result<Rc<Vec<SigningKey>>> {
     if let Some(pem) = configured_pem {
@@ -198,8 +198,8 @@ pub async fn signing_keys<K: KeyValue, H, C: Crypto>(
 
 /// Keys from the secret. Deriving the public halves costs crypto work, so they
 /// are kept per isolate with the PEM they came from: a changed secret is seen.
-async fn configured_keys<K, H, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
+async fn configured_keys<R: Runtime>(
+    ports: &Ports<'_, R>,
     pem: &str,
 ) -> Result<Rc<Vec<SigningKey>>> {
     const CACHE_KEY: &str = "keys:configured";

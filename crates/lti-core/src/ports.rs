@@ -168,16 +168,24 @@ pub struct HttpError(pub String);
 #[error("crypto: {0}")]
 pub struct CryptoError(pub String);
 
+/// The runtime's implementations of the ports, named once: flows are
+/// generic over one `R: Runtime` rather than over each port.
+pub trait Runtime {
+    type Store: KeyValue;
+    type Http: HttpClient;
+    type Crypto: Crypto;
+}
+
 /// Everything a flow needs from the runtime, for one request.
-pub struct Ports<'a, K, H, C> {
+pub struct Ports<'a, R: Runtime> {
     /// Platform registrations (`PLATFORMS`).
-    pub platforms: &'a K,
+    pub platforms: &'a R::Store,
     /// Platform keys, the tool's own keys, access tokens and sessions.
-    pub store: &'a K,
+    pub store: &'a R::Store,
     /// Logins (`state` and `nonce`), taken once at launch.
-    pub logins: &'a K,
-    pub http: &'a H,
-    pub crypto: &'a C,
+    pub logins: &'a R::Store,
+    pub http: &'a R::Http,
+    pub crypto: &'a R::Crypto,
     pub rng: &'a dyn Rng,
     /// Survives between requests on one isolate.
     pub cache: &'a MemoryCache,

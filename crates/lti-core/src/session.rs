@@ -30,7 +30,7 @@ use crate::assertion::AssertedLaunch;
 use crate::error::{Error, Result};
 use crate::launch::LaunchPlatform;
 use crate::login::{is_random_token, random_token};
-use crate::ports::{KeyValue, Ports, Rng};
+use crate::ports::{KeyValue, Ports, Rng, Runtime};
 use crate::view::LaunchViewJson;
 
 /// The query parameter that carries a session token.
@@ -141,8 +141,8 @@ pub(crate) fn parse_session(value: &str, now: u64) -> Option<Session> {
 /// deployment. A platform or deployment the operator removed gets no more
 /// assertions, whatever sessions its users hold. Read through
 /// [`Ports::cached_platforms`]: a removal shows within its minute.
-pub async fn check_session_grant<K: KeyValue, H, C>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn check_session_grant<R: Runtime>(
+    ports: &Ports<'_, R>,
     session: &Session,
 ) -> Result<()> {
     let platforms = ports.cached_platforms();

@@ -134,7 +134,7 @@ impl Rig {
         }
     }
 
-    fn ports(&self) -> Ports<'_, MemoryKv, Lms, RustCrypto> {
+    fn ports(&self) -> Ports<'_, Native<Lms>> {
         let w = &self.world;
         Ports {
             platforms: &w.platforms,

@@ -103,7 +103,7 @@ impl World2 {
         }
     }
 
-    fn ports(&self) -> Ports<'_, MemoryKv, Platform, RustCrypto> {
+    fn ports(&self) -> Ports<'_, Native<Platform>> {
         let w = &self.world;
         Ports {
             platforms: &w.platforms,
@@ -120,7 +120,7 @@ impl World2 {
 
 /// What a service call needs besides the grant, for one request.
 struct Call<'w> {
-    ports: Ports<'w, MemoryKv, Platform, RustCrypto>,
+    ports: Ports<'w, Native<Platform>>,
     registration: PlatformRegistration,
     key: SigningKey,
 }
@@ -140,7 +140,7 @@ impl World2 {
 }
 
 impl Call<'_> {
-    fn platform(&self) -> services::Platform<'_, MemoryKv, Platform, RustCrypto> {
+    fn platform(&self) -> services::Platform<'_, Native<Platform>> {
         services::Platform {
             ports: &self.ports,
             registration: &self.registration,

@@ -4,17 +4,17 @@
 use std::rc::Rc;
 
 use super::{listing_key, MemoryCache};
-use crate::ports::{KeyValue, Ports, StorageError};
+use crate::ports::{KeyValue, Ports, Runtime, StorageError};
 
 /// Seconds an isolate remembers that no registration matched.
 pub const ABSENT_TTL: u64 = 10;
 
-impl<'a, K: KeyValue, H, C> Ports<'a, K, H, C> {
+impl<'a, R: Runtime> Ports<'a, R> {
     /// Registrations through the memory cache: operator edits show within a
     /// minute, and a new registration within [`ABSENT_TTL`] seconds.
     /// Absences are remembered because any client can name an issuer: logins
     /// for unknown platforms cost one KV read per isolate and window, not one each.
-    pub fn cached_platforms(&self) -> Cached<'a, K> {
+    pub fn cached_platforms(&self) -> Cached<'a, R::Store> {
         Cached {
             inner: self.platforms,
             cache: self.cache,
@@ -26,7 +26,7 @@ impl<'a, K: KeyValue, H, C> Ports<'a, K, H, C> {
 
     /// Long-lived store entries (keys) through the memory cache. Absences are
     /// not remembered: an entry written by another isolate must be seen.
-    pub fn cached_store(&self) -> Cached<'a, K> {
+    pub fn cached_store(&self) -> Cached<'a, R::Store> {
         Cached {
             inner: self.store,
             cache: self.cache,

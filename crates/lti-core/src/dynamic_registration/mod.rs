@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports};
+use crate::ports::{HttpClient, HttpRequest, HttpResponse, KeyValue, Ports, Runtime};
 use crate::registration::{check_endpoint, PlatformRegistration};
 
 /// Registration tokens are JWTs of a few hundred bytes; anything far larger is not one.
@@ -222,8 +222,8 @@ pub struct Registered {
 /// The whole flow (§3.3-§3.6), for a tool at `tool` (its origin, path `/`).
 /// Writes the new registration straight to `ports.platforms` and makes this
 /// isolate forget any cached absence of it, so a login right after finds it.
-pub async fn register<K: KeyValue, H: HttpClient, C>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn register<R: Runtime>(
+    ports: &Ports<'_, R>,
     tool: &Url,
     request: &RegistrationRequest,
 ) -> std::result::Result<Registered, StepError> {
@@ -273,11 +273,7 @@ fn check_status(response: &HttpResponse) -> Result<()> {
 /// Stores `value` under `key` unless something is there already. Workers KV
 /// cannot put only if absent: two registrations racing for the same key
 /// could both pass the check, but the platform issues each client_id once.
-async fn store_new<K: KeyValue, H, C>(
-    ports: &Ports<'_, K, H, C>,
-    key: &str,
-    value: &str,
-) -> Result<()> {
+async fn store_new<R: Runtime>(ports: &Ports<'_, R>, key: &str, value: &str) -> Result<()> {
     let registration = PlatformRegistration::parse(key, value)?;
     // Read from the store itself: the isolate's cache may remember an absence.
     if ports.platforms.get(key).await?.is_some() {

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::login::{check_same_origin, claim_login, finish_login, release_login, LoginState};
 use crate::platform_storage::held::hold_launch;
 use crate::platform_storage::page::{proof_page, Page, ProofPage};
-use crate::ports::{Alg, Crypto, HttpClient, KeyValue, Ports};
+use crate::ports::{Alg, Ports, Runtime};
 use crate::registration::{load_registration, PlatformRegistration};
 use crate::session::store_session;
 use crate::view::{LaunchView, LaunchViewJson};
@@ -191,10 +191,10 @@ impl VerifiedLaunch {
 
 /// Verifies a launch, step by step. `state_cookie` says whether the browser
 /// presented the cookie set for `request.state` at login.
-pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
+pub async fn verify_launch<R: Runtime>(
     request: &LaunchRequest,
     state_cookie: bool,
-    ports: &Ports<'_, K, H, C>,
+    ports: &Ports<'_, R>,
     tool_base: &Url,
 ) -> Result<VerifiedLaunch> {
     // 1. The token must be a well-formed compact JWS before any storage is touched.
@@ -218,11 +218,11 @@ pub async fn verify_launch<K: KeyValue, H: HttpClient, C: Crypto>(
 /// Steps 3-11 of [`verify_launch`] for the login behind `state`, whose
 /// binding to the browser is the caller's to establish (the state cookie, or
 /// a platform-storage proof checked later).
-async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
+async fn verify_for_login<R: Runtime>(
     jws: jws::UntrustedJws<'_>,
     state: &str,
     login: &LoginState,
-    ports: &Ports<'_, K, H, C>,
+    ports: &Ports<'_, R>,
     tool_base: &Url,
 ) -> Result<VerifiedLaunch> {
     let registration = load_registration(&ports.cached_platforms(), &login.registration)
@@ -257,13 +257,13 @@ async fn verify_for_login<K: KeyValue, H: HttpClient, C: Crypto>(
 /// sets the session cookie, goes out: no browser presents a session that is
 /// not stored yet. A failed write fails the launch, whatever the origin
 /// answered, as it did when the writes came first.
-pub async fn settle_launch<K: KeyValue, H, C, R>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn settle_launch<R: Runtime, T>(
+    ports: &Ports<'_, R>,
     launch: &VerifiedLaunch,
     session_id: &str,
     ttl: u64,
-    forward: impl Future<Output = R>,
-) -> Result<R> {
+    forward: impl Future<Output = T>,
+) -> Result<T> {
     let login = async {
         match &launch.login {
             Some(state) => finish_login(ports.logins, state).await,
@@ -297,10 +297,10 @@ pub enum LaunchDecision {
 /// it, through platform storage: the id_token is verified as completely, the
 /// login taken, and the launch held until the browser proves that the login
 /// was its own (see [`crate::platform_storage`]).
-pub async fn accept_launch<K: KeyValue, H: HttpClient, C: Crypto>(
+pub async fn accept_launch<R: Runtime>(
     request: &LaunchRequest,
     state_cookie: bool,
-    ports: &Ports<'_, K, H, C>,
+    ports: &Ports<'_, R>,
     tool_base: &Url,
 ) -> Result<LaunchDecision> {
     // Steps 1 and 3 of `verify_launch`; step 2, the cookie, decides below.
@@ -324,12 +324,12 @@ pub async fn accept_launch<K: KeyValue, H: HttpClient, C: Crypto>(
 }
 
 /// [`accept_launch`] once the login is claimed.
-async fn decide<K: KeyValue, H: HttpClient, C: Crypto>(
+async fn decide<R: Runtime>(
     jws: jws::UntrustedJws<'_>,
     request: &LaunchRequest,
     state_cookie: bool,
     login: &LoginState,
-    ports: &Ports<'_, K, H, C>,
+    ports: &Ports<'_, R>,
     tool_base: &Url,
 ) -> Result<LaunchDecision> {
     let storage = login.platform_storage();

@@ -10,7 +10,7 @@ use super::{proof_matches, HELD_LAUNCH_TTL};
 use crate::error::{Error, Result};
 use crate::launch::{LaunchParts, MessageType, VerifiedLaunch};
 use crate::login::{is_random_token, random_token};
-use crate::ports::{KeyValue, Ports};
+use crate::ports::{KeyValue, Ports, Runtime};
 use crate::session::{parse_session, session_value, Session};
 
 /// The id of a held launch: random, 256 bits, base64url.
@@ -29,8 +29,8 @@ impl HeldLaunchId {
 /// Stored as the session it will become (read back by the same code),
 /// after one line of what confirming it needs, none of which holds a space:
 /// `<proof_sha256> <message_type> <target_link_uri>`.
-pub(crate) async fn hold_launch<K: KeyValue, H, C>(
-    ports: &Ports<'_, K, H, C>,
+pub(crate) async fn hold_launch<R: Runtime>(
+    ports: &Ports<'_, R>,
     launch: &VerifiedLaunch,
     proof_sha256: &str,
 ) -> Result<HeldLaunchId> {
@@ -95,9 +95,9 @@ impl fmt::Debug for LaunchProof {
 /// checks the proof against the login's hash, and the registration and
 /// deployment against the store as it is now. Only then is the launch
 /// given back, to be forwarded as a cookie launch is.
-pub async fn redeem_held_launch<K: KeyValue, H, C>(
+pub async fn redeem_held_launch<R: Runtime>(
     confirmation: &LaunchProof,
-    ports: &Ports<'_, K, H, C>,
+    ports: &Ports<'_, R>,
 ) -> Result<VerifiedLaunch> {
     // 1. Taken before anything is compared: a wrong proof burns it too, so
     //    a held launch cannot be guessed at.

@@ -9,7 +9,7 @@ use super::{Grant, Platform};
 use crate::assertion::{issue_service_token, verify_assertion, AssertionClaims, AssertionConfig};
 use crate::error::{Error, Result};
 use crate::keys::{origin_key, platform_key, signing_keys, SigningKey};
-use crate::ports::{Crypto, KeyValue, Ports};
+use crate::ports::{Ports, Runtime};
 use crate::registration::PlatformRegistration;
 
 /// A verified caller of the services: the worker's keys, the bearer's
@@ -37,7 +37,7 @@ impl Caller {
     }
 
     /// The platform's services, called for this caller through `ports`.
-    pub fn platform<'a, K, H, C>(&'a self, ports: &'a Ports<'a, K, H, C>) -> Platform<'a, K, H, C> {
+    pub fn platform<'a, R: Runtime>(&'a self, ports: &'a Ports<'a, R>) -> Platform<'a, R> {
         Platform {
             ports,
             registration: &self.registration,
@@ -53,9 +53,9 @@ impl Caller {
     /// A service token for background grading, valid `ttl` seconds: issued
     /// only for a launch assertion, so a service token never renews itself
     /// beyond the lifetime it was given. Answers the token and its expiry.
-    pub async fn issue_service_token<K, H, C: Crypto>(
+    pub async fn issue_service_token<R: Runtime>(
         &self,
-        ports: &Ports<'_, K, H, C>,
+        ports: &Ports<'_, R>,
         config: &AssertionConfig,
         ttl: u64,
     ) -> Result<(String, u64)> {
@@ -103,8 +103,8 @@ pub(crate) fn bearer_token(authorization: Option<&str>) -> Result<&str> {
 ///
 /// `configured_key` is the configured private key (PEM), if any: without
 /// one, the keys the worker generated and keeps in the store.
-pub async fn authorize<K: KeyValue, H, C: Crypto>(
-    ports: &Ports<'_, K, H, C>,
+pub async fn authorize<R: Runtime>(
+    ports: &Ports<'_, R>,
     configured_key: Option<&str>,
     config: &AssertionConfig,
     authorization: Option<&str>,

@@ -14,13 +14,13 @@ pub use caller::{authorize, Caller};
 pub use grant::Grant;
 
 use crate::keys::SigningKey;
-use crate::ports::Ports;
+use crate::ports::{Ports, Runtime};
 use crate::registration::PlatformRegistration;
 
 /// A platform's services as the worker calls them: through `ports`, for
 /// `registration`, authenticated by client assertions signed with `key`.
-pub struct Platform<'a, K, H, C> {
-    pub ports: &'a Ports<'a, K, H, C>,
+pub struct Platform<'a, R: Runtime> {
+    pub ports: &'a Ports<'a, R>,
     pub registration: &'a PlatformRegistration,
     pub key: &'a SigningKey,
 }

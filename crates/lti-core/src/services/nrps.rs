@@ -7,7 +7,7 @@ use super::grant::{scope, Grant};
 use super::paging::{all_pages, page_request, parse_page_response, Page};
 use super::{with_filters, Platform};
 use crate::error::Result;
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue};
+use crate::ports::{HttpRequest, HttpResponse, Runtime};
 
 pub const MEMBERSHIP_CONTAINER: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
 
@@ -36,8 +36,8 @@ pub fn parse_members_response(response: &HttpResponse, url: &str) -> Result<Page
 
 /// Every member of the launch's context, as one list; next pages are the
 /// platform's `Link` targets, which carry the filters on themselves.
-pub async fn members<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn members<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     query: &[(String, String)],
 ) -> Result<Vec<Value>> {

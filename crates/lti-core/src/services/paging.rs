@@ -6,7 +6,7 @@ use url::Url;
 use super::token::{self, check_status};
 use super::Platform;
 use crate::error::{Error, Result};
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue};
+use crate::ports::{HttpRequest, HttpResponse, Runtime};
 
 /// Pages followed at most before a container is considered runaway.
 pub(crate) const MAX_PAGES: usize = 50;
@@ -83,8 +83,8 @@ pub fn parse_page_response(
 
 /// GETs `first` and every `rel="next"` page after it, at most [`MAX_PAGES`],
 /// collecting their items: `request` builds each page's GET, `parse` reads it.
-pub(crate) async fn all_pages<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub(crate) async fn all_pages<R: Runtime>(
+    platform: &Platform<'_, R>,
     scopes: &[&str],
     first: &str,
     request: impl Fn(&str) -> HttpRequest,

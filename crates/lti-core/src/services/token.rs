@@ -10,7 +10,7 @@ use super::Platform;
 use crate::error::{Error, Result};
 use crate::jws::{Signer, Stamp};
 use crate::keys::SigningKey;
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
+use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method, Runtime};
 use crate::registration::PlatformRegistration;
 
 pub(crate) const CLIENT_ASSERTION_TYPE: &str =
@@ -137,8 +137,8 @@ fn cache_key(registration: &PlatformRegistration, scopes: &[&str]) -> String {
 }
 
 /// An access token for `scopes`: cached while usable, else requested once.
-pub async fn access_token<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn access_token<R: Runtime>(
+    platform: &Platform<'_, R>,
     scopes: &[&str],
     renew: bool,
 ) -> Result<AccessToken> {
@@ -176,8 +176,8 @@ pub async fn access_token<K: KeyValue, H: HttpClient, C: Crypto>(
 
 /// Sends a service request with a bearer token. A `401` means the platform
 /// dropped the token early: it is renewed and the request sent once more.
-pub async fn call<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn call<R: Runtime>(
+    platform: &Platform<'_, R>,
     scopes: &[&str],
     request: &HttpRequest,
 ) -> Result<HttpResponse> {

@@ -24,6 +24,15 @@ use lti_core::Error;
 use serde_json::{json, Value};
 use url::Url;
 
+/// The runtime of native tests: memory stores, pure-Rust crypto, `H` for HTTP.
+pub struct Native<H>(std::marker::PhantomData<H>);
+
+impl<H: HttpClient> Runtime for Native<H> {
+    type Store = MemoryKv;
+    type Http = H;
+    type Crypto = RustCrypto;
+}
+
 pub const PLATFORM_PEM: &str = include_str!("../fixtures/platform.pem");
 pub const PLATFORM2_PEM: &str = include_str!("../fixtures/platform2.pem");
 pub const ATTACKER_PEM: &str = include_str!("../fixtures/attacker.pem");
@@ -280,7 +289,7 @@ impl World {
         }
     }
 
-    pub fn ports(&self) -> Ports<'_, MemoryKv, FakeHttp, RustCrypto> {
+    pub fn ports(&self) -> Ports<'_, Native<FakeHttp>> {
         Ports {
             platforms: &self.platforms,
             store: &self.store,

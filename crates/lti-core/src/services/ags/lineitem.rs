@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{choose_lineitem, number, optional_string, LINEITEM, LINEITEM_CONTAINER};
 use crate::error::{Error, Result};
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
+use crate::ports::{HttpRequest, HttpResponse, Method, Runtime};
 use crate::services::grant::{scope, Grant};
 use crate::services::paging::{all_pages, page_request, parse_page_response, Page};
 use crate::services::token::check_status;
@@ -120,8 +120,8 @@ pub fn parse_delete_lineitem_response(response: &HttpResponse) -> Result<()> {
 
 /// Every line item of the launch's context; `query` filters (`resource_link_id`,
 /// `resource_id`, `tag`) pass on to the platform.
-pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn list_lineitems<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     query: &[(String, String)],
 ) -> Result<Vec<Value>> {
@@ -136,8 +136,8 @@ pub async fn list_lineitems<K: KeyValue, H: HttpClient, C: Crypto>(
 }
 
 /// Creates a line item in the launch's context; answers the platform's copy.
-pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn create_lineitem<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     payload: &Map<String, Value>,
 ) -> Result<Value> {
@@ -152,8 +152,8 @@ pub async fn create_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
 }
 
 /// One line item of the launch's context (`id`, by default the launch's own).
-pub async fn read_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn read_lineitem<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     id: Option<&str>,
 ) -> Result<Value> {
@@ -165,8 +165,8 @@ pub async fn read_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
 }
 
 /// Replaces a line item of the launch's context; answers the platform's copy.
-pub async fn update_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn update_lineitem<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     id: Option<&str>,
     payload: &Map<String, Value>,
@@ -181,8 +181,8 @@ pub async fn update_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
 }
 
 /// Deletes a line item of the launch's context.
-pub async fn delete_lineitem<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn delete_lineitem<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     id: Option<&str>,
 ) -> Result<()> {

@@ -6,7 +6,7 @@ use url::Url;
 
 use super::{choose_lineitem, lineitem_child, RESULT_CONTAINER};
 use crate::error::Result;
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue};
+use crate::ports::{HttpRequest, HttpResponse, Runtime};
 use crate::services::grant::{scope, Grant};
 use crate::services::paging::{all_pages, page_request, parse_page_response, Page};
 use crate::services::Platform;
@@ -31,8 +31,8 @@ pub fn parse_results_response(response: &HttpResponse, url: &str) -> Result<Page
 }
 
 /// The results of a line item (AGS 2.0 §3.5), optionally for one user.
-pub async fn results<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn results<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     lineitem: Option<&str>,
     user_id: Option<&str>,

@@ -9,7 +9,7 @@ use super::{
     GRADING_PROGRESS, SCORE,
 };
 use crate::error::Result;
-use crate::ports::{Crypto, HttpClient, HttpRequest, HttpResponse, KeyValue, Method};
+use crate::ports::{HttpRequest, HttpResponse, Method, Runtime};
 use crate::registration::{PlatformRegistration, ScoresUrl};
 use crate::services::grant::{scope, Grant};
 use crate::services::token::{self, check_status};
@@ -95,8 +95,8 @@ pub fn parse_score_response(response: &HttpResponse) -> Result<()> {
 }
 
 /// Posts a score; answers what was posted, and where.
-pub async fn post_score<K: KeyValue, H: HttpClient, C: Crypto>(
-    platform: &Platform<'_, K, H, C>,
+pub async fn post_score<R: Runtime>(
+    platform: &Platform<'_, R>,
     grant: Grant<'_>,
     payload: &Map<String, Value>,
 ) -> Result<Value> {
