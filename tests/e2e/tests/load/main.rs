@@ -17,9 +17,7 @@ mod cats;
 mod client;
 mod judge;
 
-use std::sync::atomic::Ordering;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use lti_edge_e2e::Stack;
@@ -43,62 +41,32 @@ fn knob(name: &str, default: u64) -> u64 {
 
 fn run() -> Result<(), Failed> {
     let seconds = knob("LOAD_SECONDS", 120).clamp(1, 3600);
-    let threads = knob("LOAD_THREADS", 4).clamp(1, 16) as usize;
+    let threads = knob("LOAD_THREADS", 4).clamp(1, 16);
     let rps = knob("LOAD_RPS", 150).clamp(1, 300);
     let max_requests = knob("LOAD_MAX_REQUESTS", 60_000).max(1);
-    let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    let clock = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
     let seed = knob("LOAD_SEED", clock.unwrap().subsec_nanos().into());
     eprintln!(
         "load: starting the stack (LOAD_SECONDS={seconds}, LOAD_THREADS={threads}, \
          LOAD_RPS={rps}, LOAD_MAX_REQUESTS={max_requests}, LOAD_SEED={seed})"
     );
     let stack = Stack::start();
-    // Warm the worker's isolate and its platform key cache before the clock starts.
-    Client::new(&Shared::new(&stack, 50, 10, Duration::from_secs(60)), 99, 1).warm_up()?;
+    client::warm_up(&stack)?;
     let before = stack.origin.all().len();
 
     let started = Instant::now();
-    let shared = Shared::new(&stack, rps, max_requests, Duration::from_secs(seconds));
-    thread::scope(|scope| {
-        for id in 0..threads {
-            let shared = &shared;
-            scope.spawn(move || {
-                let mut client = Client::new(shared, id, seed);
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    while shared.may_send() {
-                        client.step();
-                    }
-                }));
-                if outcome.is_err() {
-                    // Stop everyone: the verdict below reports the panic's cause.
-                    shared.stop.store(true, Ordering::Relaxed);
-                    eprintln!("load: thread {id} panicked");
-                }
-            });
-        }
-        scope.spawn(|| {
-            let mut last = Instant::now();
-            while shared.may_send() {
-                thread::sleep(Duration::from_millis(250));
-                if last.elapsed() >= Duration::from_secs(15) {
-                    last = Instant::now();
-                    eprintln!(
-                        "load: {:>4.0} s, {} requests",
-                        started.elapsed().as_secs_f64(),
-                        shared.requests.load(Ordering::Relaxed)
-                    );
-                }
-            }
-        });
+    let shared = Shared::new(&stack, max_requests, Duration::from_secs(seconds));
+    // Each thread keeps to its share of the rate, so all keep under `rps`.
+    let interval = Duration::from_secs(threads) / rps as u32;
+    let panicked = std::thread::scope(|scope| {
+        let clients = (0..threads as usize).map(|id| Client::new(&shared, id, interval, seed));
+        let threads: Vec<_> = clients.map(|mut c| scope.spawn(move || c.play())).collect();
+        threads.into_iter().filter_map(|t| t.join().err()).count()
     });
-    let elapsed = started.elapsed();
-    let requests = shared.requests.load(Ordering::Relaxed);
-    let panicked = shared.stop.load(Ordering::Relaxed);
-    let sent = shared.sent.into_inner().unwrap();
-
-    let mut failures = judge::judge(&stack, &sent, before, elapsed, requests);
-    if panicked {
-        failures.push("a load thread panicked (see stderr)".into());
+    let rate = (shared.requests.into_inner(), started.elapsed());
+    let mut failures = judge::judge(&stack, &shared.sent.into_inner().unwrap(), before, rate);
+    if panicked > 0 {
+        failures.push(format!("{panicked} load threads panicked (see stderr)"));
     }
     failures.extend(judge::worker_log_problems(&stack));
     drop(stack);
