@@ -136,34 +136,28 @@ pub fn parse_pkcs8_pems(text: &str) -> Result<Vec<PrivateKey>> {
         .collect()
 }
 
-/// The PEM blocks of `text` (RFC 7468): each label with its decoded body.
-/// Text outside the blocks is ignored; inside, only base64 lines belong.
+/// The PEM blocks of `text` (RFC 7468), each decoded by `pem-rfc7468`: its
+/// label and body. Text between the blocks is ignored.
 fn pem_blocks(text: &str) -> std::result::Result<Vec<(&str, Vec<u8>)>, String> {
+    const END: &str = "-----END ";
     let mut blocks = Vec::new();
-    let mut open: Option<(&str, String)> = None;
-    for line in text.lines().map(str::trim) {
-        let boundary = |kind: &str| {
-            line.strip_prefix("-----")
-                .and_then(|l| l.strip_prefix(kind))
-                .and_then(|l| l.strip_suffix("-----"))
-        };
-        match open.take() {
-            None => open = boundary("BEGIN ").map(|label| (label, String::new())),
-            Some((label, body)) => match boundary("END ") {
-                Some(end) if end == label => {
-                    let der = b64::decode_standard(&body)
-                        .ok_or_else(|| format!("the {label} block is not base64"))?;
-                    blocks.push((label, der));
-                }
-                Some(end) => return Err(format!("BEGIN {label} ends with END {end}")),
-                None => open = Some((label, body + line)),
-            },
-        }
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        // The block runs to the five dashes that close its END line.
+        let end = block.find(END).ok_or("a BEGIN line has no END line")?;
+        let close = block[end + END.len()..]
+            .find("-----")
+            .ok_or("an END line is not closed")?
+            + end
+            + END.len()
+            + 5;
+        let (label, der) =
+            pem_rfc7468::decode_vec(&block.as_bytes()[..close]).map_err(|e| e.to_string())?;
+        blocks.push((label, der));
+        rest = &block[close..];
     }
-    match open {
-        Some((label, _)) => Err(format!("BEGIN {label} has no END")),
-        None => Ok(blocks),
-    }
+    Ok(blocks)
 }
 
 /// The tool's keys: the first signs, all are published in its JWKS.
@@ -249,4 +243,32 @@ fn parse_stored(value: &str) -> Result<Vec<SigningKey>> {
 /// The public JWK Set, as `/.well-known/jwks.json` serves it.
 pub fn public_jwks(keys: &[SigningKey]) -> serde_json::Value {
     serde_json::json!({ "keys": keys.iter().map(|k| &k.public).collect::<Vec<_>>() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_pem_block_and_refuses_broken_ones() {
+        let two = "comment\n-----BEGIN PRIVATE KEY-----\nAAEC\n-----END PRIVATE KEY-----\n\
+                   between\n-----BEGIN PRIVATE KEY-----\nAwQF\n-----END PRIVATE KEY-----";
+        let keys = parse_pkcs8_pems(two).unwrap();
+        assert_eq!(keys, [PrivateKey(vec![0, 1, 2]), PrivateKey(vec![3, 4, 5])]);
+        for (text, says) in [
+            ("no block at all", "holds no PEM block"),
+            ("-----BEGIN PRIVATE KEY-----\nAAEC\n", "PEM is invalid"),
+            (
+                "-----BEGIN PRIVATE KEY-----\nA!EC\n-----END PRIVATE KEY-----",
+                "PEM is invalid",
+            ),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nAAEC\n-----END RSA PRIVATE KEY-----",
+                "must be PKCS#8",
+            ),
+        ] {
+            let err = parse_pkcs8_pems(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text:?}: {err}");
+        }
+    }
 }
