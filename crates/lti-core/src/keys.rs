@@ -136,28 +136,37 @@ pub fn parse_pkcs8_pems(text: &str) -> Result<Vec<PrivateKey>> {
         .collect()
 }
 
-/// The PEM blocks of `text` (RFC 7468), each decoded by `pem-rfc7468`: its
-/// label and body. Text between the blocks is ignored.
+/// The PEM blocks of `text` (RFC 7468): each label with its decoded body.
+/// Text outside the blocks is ignored; inside, only base64 lines belong.
+/// Read here rather than by `pem` or `pem-rfc7468`: either costs the worker
+/// 3-4 KB of gzip (a second base64 engine, its own errors), which its size
+/// budget does not hold.
 fn pem_blocks(text: &str) -> std::result::Result<Vec<(&str, Vec<u8>)>, String> {
-    const END: &str = "-----END ";
     let mut blocks = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        // The block runs to the five dashes that close its END line.
-        let end = block.find(END).ok_or("a BEGIN line has no END line")?;
-        let close = block[end + END.len()..]
-            .find("-----")
-            .ok_or("an END line is not closed")?
-            + end
-            + END.len()
-            + 5;
-        let (label, der) =
-            pem_rfc7468::decode_vec(&block.as_bytes()[..close]).map_err(|e| e.to_string())?;
-        blocks.push((label, der));
-        rest = &block[close..];
+    let mut open: Option<(&str, String)> = None;
+    for line in text.lines().map(str::trim) {
+        let boundary = |kind: &str| {
+            line.strip_prefix("-----")
+                .and_then(|l| l.strip_prefix(kind))
+                .and_then(|l| l.strip_suffix("-----"))
+        };
+        match open.take() {
+            None => open = boundary("BEGIN ").map(|label| (label, String::new())),
+            Some((label, body)) => match boundary("END ") {
+                Some(end) if end == label => {
+                    let der = b64::decode_standard(&body)
+                        .ok_or_else(|| format!("the {label} block is not base64"))?;
+                    blocks.push((label, der));
+                }
+                Some(end) => return Err(format!("BEGIN {label} ends with END {end}")),
+                None => open = Some((label, body + line)),
+            },
+        }
     }
-    Ok(blocks)
+    match open {
+        Some((label, _)) => Err(format!("BEGIN {label} has no END")),
+        None => Ok(blocks),
+    }
 }
 
 /// The tool's keys: the first signs, all are published in its JWKS.
