@@ -233,6 +233,20 @@ pub async fn verify_assertion(
     token: &str,
     now: u64,
 ) -> Result<AssertionClaims> {
+    let payload = verified_payload(crypto, keys, token).await?;
+    let body: AssertionBody =
+        serde_json::from_slice(&payload).map_err(|_| Error::InvalidAssertion("claims"))?;
+    body.check(config, now)?;
+    Ok(AssertionClaims { body })
+}
+
+/// The payload of `token`, once its signature verified with the key its
+/// `kid` names among `keys`.
+async fn verified_payload(
+    crypto: &impl Crypto,
+    keys: &[SigningKey],
+    token: &str,
+) -> Result<Vec<u8>> {
     let jws = jws::parse(token).map_err(|_| Error::InvalidAssertion("malformed"))?;
     let key = keys
         .iter()
@@ -247,32 +261,37 @@ pub async fn verify_assertion(
         return Err(Error::InvalidAssertion("malformed"));
     }
     let verified = jws.verify(crypto, key.algorithm(), &key.public).await?;
-    let verified = verified.ok_or(Error::InvalidAssertion("signature"))?;
-    let body: AssertionBody = serde_json::from_slice(&verified.payload())
-        .map_err(|_| Error::InvalidAssertion("claims"))?;
-    if body.iss != config.issuer {
-        return Err(Error::InvalidAssertion("issuer"));
-    }
-    let service = body.token_use.as_deref() == Some(SERVICE_TOKEN_USE);
-    let audience = if service {
-        config.service_audience()
-    } else {
-        config.audience.clone()
-    };
-    if body.aud != audience {
-        return Err(Error::InvalidAssertion("audience"));
-    }
-    let times = Times {
-        exp: Some(body.exp as f64),
-        iat: Some(body.iat as f64),
-        nbf: None,
-    };
-    TimeRule::OWN.check(times, now).map_err(|e| {
-        Error::InvalidAssertion(match e {
-            TimeError::Missing(_) => "claims",
-            TimeError::Expired => "expired",
-            TimeError::NotYetValid(_) => "not yet valid",
+    Ok(verified
+        .ok_or(Error::InvalidAssertion("signature"))?
+        .payload())
+}
+
+impl AssertionBody {
+    /// `iss` is the worker, `aud` the origin (the worker's services for a
+    /// service token), and the times hold by [`TimeRule::OWN`].
+    fn check(&self, config: &AssertionConfig, now: u64) -> Result<()> {
+        if self.iss != config.issuer {
+            return Err(Error::InvalidAssertion("issuer"));
+        }
+        let audience = if self.token_use.as_deref() == Some(SERVICE_TOKEN_USE) {
+            config.service_audience()
+        } else {
+            config.audience.clone()
+        };
+        if self.aud != audience {
+            return Err(Error::InvalidAssertion("audience"));
+        }
+        let times = Times {
+            exp: Some(self.exp as f64),
+            iat: Some(self.iat as f64),
+            nbf: None,
+        };
+        TimeRule::OWN.check(times, now).map_err(|e| {
+            Error::InvalidAssertion(match e {
+                TimeError::Missing(_) => "claims",
+                TimeError::Expired => "expired",
+                TimeError::NotYetValid(_) => "not yet valid",
+            })
         })
-    })?;
-    Ok(AssertionClaims { body })
+    }
 }
