@@ -135,16 +135,37 @@ impl RecordingOrigin {
         drop(self.serving.lock().unwrap().take());
     }
 
-    /// Every request whose path starts with `prefix`.
-    pub fn requests_to(&self, prefix: &str) -> Vec<Recorded> {
+    /// Every request to `path` or below it (`path/...`), whatever its query:
+    /// `/t/a-1` is not `/t/a-10`.
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
         let seen = self.seen.lock().unwrap();
         seen.iter()
-            .filter(|r| r.url.starts_with(prefix))
+            .filter(|r| at_or_below(&r.url, path))
             .cloned()
             .collect()
     }
 
     pub fn all(&self) -> Vec<Recorded> {
         self.seen.lock().unwrap().clone()
+    }
+}
+
+fn at_or_below(url: &str, path: &str) -> bool {
+    let own = url.split(['?', '#']).next().unwrap_or_default();
+    own.strip_prefix(path)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_or_below;
+
+    #[test]
+    fn a_path_is_not_its_longer_sibling() {
+        assert!(at_or_below("/t/a-1", "/t/a-1"));
+        assert!(at_or_below("/t/a-1?x=1", "/t/a-1"));
+        assert!(at_or_below("/browser/a/step", "/browser/a"));
+        assert!(!at_or_below("/t/a-10", "/t/a-1"));
+        assert!(!at_or_below("/browser/ab", "/browser/a"));
     }
 }

@@ -1,7 +1,7 @@
 //! One client per thread: it plays the categories at random as a browser and a
 //! platform would, within its share of the pace and the budget, recording every reply.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -26,6 +26,8 @@ pub struct Shared<'a> {
     pub requests: AtomicU64,
     max_requests: u64,
     deadline: Instant,
+    /// Set by a thread that panics: the run fails anyway, so all stop.
+    stopped: AtomicBool,
     pub sent: Mutex<Vec<Sent>>,
 }
 
@@ -37,13 +39,27 @@ impl<'a> Shared<'a> {
             requests,
             max_requests,
             deadline,
+            stopped: AtomicBool::new(false),
             sent,
         }
     }
 
-    /// False once the time or the request budget is used up.
+    /// False once the time or the request budget is used up, or a thread panicked.
     fn may_send(&self) -> bool {
-        Instant::now() < self.deadline && self.requests.load(Relaxed) < self.max_requests
+        Instant::now() < self.deadline
+            && self.requests.load(Relaxed) < self.max_requests
+            && !self.stopped.load(Relaxed)
+    }
+}
+
+/// Stops every thread when the one holding it panics.
+struct StopOnPanic<'s>(&'s AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Relaxed);
+        }
     }
 }
 
@@ -150,6 +166,8 @@ impl<'a> Client<'a> {
     /// jar: a valid launch (which may be replayed) six times as often as each
     /// hostile launch and each passthrough kind.
     pub fn play(&mut self) {
+        let shared = self.shared;
+        let _stop_all = StopOnPanic(&shared.stopped);
         while self.shared.may_send() {
             self.browser.cookies.borrow_mut().clear();
             let pick = self.random(6 + PICKED.len()).checked_sub(6);
