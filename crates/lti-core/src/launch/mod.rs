@@ -85,59 +85,24 @@ impl LaunchRequest {
 /// and the redemption of a held launch make one.
 #[derive(Debug, Clone)]
 pub struct VerifiedLaunch {
-    registration: Rc<PlatformRegistration>,
+    pub(crate) registration: Rc<PlatformRegistration>,
     /// Every claim of the id_token, exactly as received: the payload's JSON text.
-    claims: Box<RawValue>,
+    pub(crate) claims: Box<RawValue>,
     /// The LTI user id; absent for anonymous launches.
-    sub: Option<String>,
-    message_type: MessageType,
+    pub(crate) sub: Option<String>,
+    pub(crate) message_type: MessageType,
     /// The registration and deployment this launch acts for.
-    platform: LaunchPlatform,
+    pub(crate) platform: LaunchPlatform,
     /// Where the user goes on this tool (always on the tool's own origin).
-    target_link_uri: Url,
+    pub(crate) target_link_uri: Url,
     /// The normalized view of the claims, computed once, here.
-    view: LaunchViewJson,
+    pub(crate) view: LaunchViewJson,
     /// The `state` whose login this launch still holds, for [`settle_launch`]
     /// to remove; `None` once removed (a launch confirmed through platform storage).
-    login: Option<String>,
-}
-
-/// The parts of a [`VerifiedLaunch`], for the crate's own constructors.
-pub(crate) struct LaunchParts {
-    pub registration: Rc<PlatformRegistration>,
-    pub claims: Box<RawValue>,
-    pub sub: Option<String>,
-    pub message_type: MessageType,
-    pub platform: LaunchPlatform,
-    pub target_link_uri: Url,
-    pub view: LaunchViewJson,
-    pub login: Option<String>,
+    pub(crate) login: Option<String>,
 }
 
 impl VerifiedLaunch {
-    pub(crate) fn from_parts(parts: LaunchParts) -> Self {
-        let LaunchParts {
-            registration,
-            claims,
-            sub,
-            message_type,
-            platform,
-            target_link_uri,
-            view,
-            login,
-        } = parts;
-        Self {
-            registration,
-            claims,
-            sub,
-            message_type,
-            platform,
-            target_link_uri,
-            view,
-            login,
-        }
-    }
-
     /// What the origin's assertion says of this launch.
     pub fn asserted(&self) -> AssertedLaunch<'_> {
         AssertedLaunch {

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::{proof_matches, HELD_LAUNCH_TTL};
 use crate::error::{Error, Result};
-use crate::launch::{LaunchParts, MessageType, VerifiedLaunch};
+use crate::launch::{MessageType, VerifiedLaunch};
 use crate::login::{is_random_token, random_token};
 use crate::ports::{KeyValue, Ports, Runtime};
 use crate::session::{parse_session, session_value, Session};
@@ -118,7 +118,7 @@ pub async fn redeem_held_launch<R: Runtime>(
         .platform
         .registration(&ports.cached_platforms())
         .await?;
-    Ok(VerifiedLaunch::from_parts(LaunchParts {
+    Ok(VerifiedLaunch {
         registration,
         sub: session.sub(),
         claims: session.lti,
@@ -127,7 +127,7 @@ pub async fn redeem_held_launch<R: Runtime>(
         view: session.view,
         target_link_uri: target,
         login: None,
-    }))
+    })
 }
 
 /// A held launch's parts, unless it is unreadable or expired.
