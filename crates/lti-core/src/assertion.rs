@@ -273,12 +273,12 @@ impl AssertionBody {
         if self.iss != config.issuer {
             return Err(Error::InvalidAssertion("issuer"));
         }
-        let audience = if self.token_use.as_deref() == Some(SERVICE_TOKEN_USE) {
-            config.service_audience()
+        let audience_holds = if self.token_use.as_deref() == Some(SERVICE_TOKEN_USE) {
+            self.aud == config.service_audience()
         } else {
-            config.audience.clone()
+            self.aud == config.audience
         };
-        if self.aud != audience {
+        if !audience_holds {
             return Err(Error::InvalidAssertion("audience"));
         }
         let times = Times {

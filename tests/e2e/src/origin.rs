@@ -151,7 +151,7 @@ impl RecordingOrigin {
 }
 
 fn at_or_below(url: &str, path: &str) -> bool {
-    let own = url.split(['?', '#']).next().unwrap_or_default();
+    let own = url.split('?').next().unwrap_or_default();
     own.strip_prefix(path)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
